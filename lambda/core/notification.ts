@@ -1,0 +1,60 @@
+import type { Forecast } from './forecast-types.js';
+import type { Balance, FailureKind, Level } from './types.js';
+
+/** What happened, in the words a recipient needs; each kind has its own text in core/messages.ts. */
+export type NotificationKind =
+  /** The balance reached a low level, or a worse one. */
+  | 'low'
+  /** The balance is still at the same low level after the reminder interval. */
+  | 'low-reminder'
+  /** The balance is back above the thresholds (by the recovery margin) after a low notice. */
+  | 'recovered'
+  /** The monitor could not check the balance (auth at once, transient after N in a row). */
+  | 'check-failed'
+  | 'check-failed-reminder'
+  /** The first successful check after a check-failed notice; carries the current balance status. */
+  | 'monitor-recovered'
+  /** Above the thresholds, but the forecast says the balance runs out within the configured days. */
+  | 'forecast'
+  | 'forecast-reminder'
+  | 'forecast-cleared';
+
+export interface FailureReport {
+  readonly kind: FailureKind;
+  readonly message: string;
+  readonly status?: number;
+  /** Consecutive failed checks so far. */
+  readonly count: number;
+  /** ISO time of the first failure in this streak. */
+  readonly since: string;
+}
+
+/** One notification: data only. Rendering to subject / email / SMS text happens at publish time. */
+export interface Notification {
+  readonly kind: NotificationKind;
+  readonly account: string;
+  /** The SNS `severity` message attribute subscriptions filter on. */
+  readonly severity: Level;
+  /** The balance level now (the last known one when the check failed). */
+  readonly level: Level;
+  readonly previousLevel?: Level;
+  /** The balance now, or the last known balance when the check failed. */
+  readonly balance?: Balance;
+  /** ISO time of `balance`. */
+  readonly balanceAt?: string;
+  readonly failure?: FailureReport;
+  readonly forecast?: Forecast;
+  /** ISO time the notification was decided. */
+  readonly at: string;
+}
+
+/** A notification as SNS receives it. */
+export interface RenderedMessage {
+  /** ASCII, no line breaks, under 100 characters. */
+  readonly subject: string;
+  readonly default: string;
+  readonly email: string;
+  /** One GSM-7 segment: at most 160 characters of the GSM-7 basic set. */
+  readonly sms: string;
+  readonly attributes: { readonly severity: Level; readonly account: string; readonly kind: NotificationKind };
+}

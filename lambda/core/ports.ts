@@ -1,0 +1,67 @@
+import type { AccountConfig } from './config.js';
+import type { Sample } from './forecast-types.js';
+import type { Notification, RenderedMessage } from './notification.js';
+import type { AlertState } from './alert-state.js';
+import type { Balance, Credentials, Outcome } from './types.js';
+
+/**
+ * The small interfaces the orchestration (core/run-checks.ts) receives. The Lambda handler wires
+ * the AWS adapters, the CLI wires local ones, the tests wire fakes or local servers.
+ */
+
+export interface BalanceReader {
+  /** Never throws: every problem comes back as a typed failure. */
+  read(account: AccountConfig, credentials: Credentials, deadlineAt: number): Promise<Outcome<Balance>>;
+}
+
+export interface CredentialSource {
+  /** One entry per account name; a missing parameter is a `config` failure naming it. Never throws. */
+  load(accounts: readonly AccountConfig[]): Promise<ReadonlyMap<string, Outcome<Credentials>>>;
+}
+
+export interface StoredState {
+  readonly state: AlertState;
+  readonly version: number;
+}
+
+export interface StateStore {
+  load(account: string): Promise<StoredState | undefined>;
+  /**
+   * Writes `state` as version `expectedVersion + 1` only if the stored version is still
+   * `expectedVersion` (0: no item yet). 'conflict' means another run got there first.
+   */
+  save(account: string, state: AlertState, expectedVersion: number): Promise<'saved' | 'conflict'>;
+  addSample(account: string, sample: Sample): Promise<void>;
+  /** Samples at or after `since`, oldest first. */
+  samplesSince(account: string, since: Date): Promise<Sample[]>;
+}
+
+export interface Notifier {
+  /** Resolves once SNS accepted the message; rejects otherwise. */
+  publish(message: RenderedMessage): Promise<void>;
+}
+
+export interface Renderer {
+  render(notification: Notification, account: AccountConfig): RenderedMessage;
+}
+
+/** One structured line per account per run, and the metrics for it. */
+export interface Telemetry {
+  accountChecked(report: AccountReport): void;
+}
+
+export interface AccountReport {
+  readonly account: string;
+  readonly outcome: 'ok' | 'failed';
+  readonly level: import('./types.js').Level;
+  readonly balance?: Balance;
+  readonly failure?: import('./types.js').Failure;
+  readonly forecast?: import('./forecast-types.js').Forecast;
+  /** The notification sent by this run, if any. */
+  readonly notified?: Notification['kind'];
+  /** Set when the notification was decided but SNS refused it; the next run retries. */
+  readonly publishError?: string;
+  /** Set when the state store failed; no notification is decided without state. */
+  readonly storeError?: string;
+  readonly durationMs: number;
+}
