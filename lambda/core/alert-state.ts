@@ -1,5 +1,8 @@
-import type { Notification } from './notification.js';
-import type { FailureKind, Level } from './types.js';
+import type { AccountConfig, AlertPolicy } from './config.js';
+import type { Forecast } from './forecast-types.js';
+import type { Notification, NotificationKind } from './notification.js';
+import { levelFor, levelWithHysteresis } from './thresholds.js';
+import { type Balance, type Failure, type FailureKind, type Level, severityOf } from './types.js';
 
 /** Per-account memory between runs: what the balance was, and who has been told what. */
 export interface AlertState {
@@ -34,4 +37,230 @@ export interface PendingNotification {
   readonly claimedAt?: string;
   readonly attempts: number;
   readonly lastError?: string;
+}
+
+/** What one run learned about an account: a balance (with its forecast, when known), or why it could not. */
+export type Observation =
+  | { readonly ok: true; readonly balance: Balance; readonly forecast?: Forecast }
+  | { readonly ok: false; readonly failure: Failure };
+
+export interface Transition {
+  readonly next: AlertState;
+  readonly notification?: Notification;
+}
+
+const HOUR_MS = 3_600_000;
+
+function hoursBetween(fromIso: string, now: Date): number {
+  return (now.getTime() - Date.parse(fromIso)) / HOUR_MS;
+}
+
+/** auth and config failures do not heal by waiting: they are announced on their first occurrence. */
+function announcedAtOnce(kind: FailureKind): boolean {
+  return kind === 'auth' || kind === 'config';
+}
+
+/**
+ * The alert rules, one run at a time. Pure: the previous state, this run's observation, the time
+ * and the account's thresholds and policy in; the next state and at most one notification out.
+ *
+ * Balance level (a failed check never changes it, never counts as a zero balance):
+ *  - first run: OK is silent, a low level notifies;
+ *  - a worse level (OK→WARNING, WARNING→CRITICAL, OK→CRITICAL) notifies now;
+ *  - the same low level notifies again only after its level's reminder interval;
+ *  - a better but still low level (CRITICAL→WARNING) is recorded silently; reminders go on at its pace;
+ *  - back to OK (past the recovery margin) after a low notice: one recovery notice.
+ * Check failures:
+ *  - auth and config notify on their first occurrence; transient and invalid-response after N in a row;
+ *  - failure notices are reminded after the failure reminder interval;
+ *  - the first success after a failure notice sends "monitor recovered" with the balance status.
+ * Forecast (only while the level is OK; a low notice already carries the forecast):
+ *  - runs out within the forecast days: notify, remind like WARNING, and say when it has cleared.
+ */
+export function transition(
+  previous: AlertState | undefined,
+  observation: Observation,
+  now: Date,
+  account: AccountConfig,
+): Transition {
+  return observation.ok
+    ? afterSuccess(previous, observation.balance, observation.forecast, now, account)
+    : afterFailure(previous, observation.failure, now, account);
+}
+
+function afterFailure(
+  previous: AlertState | undefined,
+  failure: Failure,
+  now: Date,
+  account: AccountConfig,
+): Transition {
+  const at = now.toISOString();
+  const policy = account.policy;
+  const state: AlertState = previous ?? { level: 'OK', levelSince: at };
+  const streak = state.failures;
+  const count = (streak?.count ?? 0) + 1;
+  const since = streak?.since ?? at;
+  const worthTelling = announcedAtOnce(failure.kind) || count >= policy.failuresBeforeAlert;
+
+  let kind: NotificationKind | undefined;
+  if (worthTelling) {
+    if (streak?.noticeAt === undefined) kind = 'check-failed';
+    // The advice differs by kind (a 401 needs a person, a 503 needs patience): tell again on such a change.
+    else if (announcedAtOnce(failure.kind) && streak.noticeKind !== failure.kind) kind = 'check-failed';
+    else if (hoursBetween(streak.noticeAt, now) >= policy.failureReminderHours)
+      kind = 'check-failed-reminder';
+  }
+
+  const failures = {
+    kind: failure.kind,
+    message: failure.message,
+    ...(failure.status === undefined ? {} : { status: failure.status }),
+    count,
+    since,
+    ...(kind ? { noticeAt: at, noticeKind: failure.kind } : pickNotice(streak)),
+  };
+  const next: AlertState = { ...state, failures };
+  if (!kind) return { next };
+  return {
+    next,
+    notification: {
+      kind,
+      account: account.name,
+      severity: 'CRITICAL',
+      level: state.level,
+      ...lastKnownBalance(state),
+      failure: {
+        kind: failure.kind,
+        message: failure.message,
+        ...(failure.status === undefined ? {} : { status: failure.status }),
+        count,
+        since,
+      },
+      at,
+    },
+  };
+}
+
+function pickNotice(streak: AlertState['failures']): { noticeAt?: string; noticeKind?: FailureKind } {
+  if (streak?.noticeAt === undefined || streak.noticeKind === undefined) return {};
+  return { noticeAt: streak.noticeAt, noticeKind: streak.noticeKind };
+}
+
+function lastKnownBalance(state: AlertState): { balance?: Balance; balanceAt?: string } {
+  if (!state.lastBalance) return {};
+  return {
+    balance: { amount: state.lastBalance.amount, sms: state.lastBalance.sms },
+    balanceAt: state.lastBalance.at,
+  };
+}
+
+/** The balance rule alone: which notice, if any, this level change deserves. */
+function balanceNotice(
+  previous: AlertState | undefined,
+  level: Level,
+  now: Date,
+  account: AccountConfig,
+): 'low' | 'low-reminder' | 'recovered' | undefined {
+  const notice = previous?.lowNotice;
+  if (level === 'OK') return notice ? 'recovered' : undefined;
+  if (!notice || severityOf(level) > severityOf(previous?.level ?? 'OK')) return 'low';
+  if (hoursBetween(notice.at, now) >= account.policy.reminderHours[level]) return 'low-reminder';
+  return undefined;
+}
+
+/** The forecast rule alone, consulted only while the balance is above the thresholds. */
+function forecastNotice(
+  previous: AlertState | undefined,
+  forecast: Forecast | undefined,
+  now: Date,
+  policy: AlertPolicy,
+): 'forecast' | 'forecast-reminder' | 'forecast-cleared' | undefined {
+  if (policy.forecastDays <= 0) return previous?.forecastNotice ? 'forecast-cleared' : undefined;
+  const notice = previous?.forecastNotice;
+  const runsOutSoon = forecast !== undefined && forecast.daysToEmpty <= policy.forecastDays;
+  if (runsOutSoon) {
+    if (!notice) return 'forecast';
+    return hoursBetween(notice.at, now) >= policy.reminderHours.WARNING ? 'forecast-reminder' : undefined;
+  }
+  // The same margin as for levels keeps a forecast hovering at the limit from flapping.
+  const clearedBeyond = policy.forecastDays * (1 + policy.recoveryMarginPercent / 100);
+  if (notice && (forecast === undefined || forecast.daysToEmpty > clearedBeyond)) return 'forecast-cleared';
+  return undefined;
+}
+
+function afterSuccess(
+  previous: AlertState | undefined,
+  balance: Balance,
+  forecast: Forecast | undefined,
+  now: Date,
+  account: AccountConfig,
+): Transition {
+  const at = now.toISOString();
+  const { thresholds, policy } = account;
+  const previousLevel = previous?.level;
+  const level = previousLevel
+    ? levelWithHysteresis(balance, thresholds, previousLevel, policy.recoveryMarginPercent)
+    : levelFor(balance, thresholds);
+
+  const balanceKind = balanceNotice(previous, level, now, account);
+  const monitorRecovered = previous?.failures?.noticeAt !== undefined;
+  const forecastKind =
+    level === 'OK' && !balanceKind ? forecastNotice(previous, forecast, now, policy) : undefined;
+
+  let lowNotice = previous?.lowNotice;
+  if (balanceKind === 'recovered') lowNotice = undefined;
+  if (balanceKind === 'low' || balanceKind === 'low-reminder') lowNotice = { level, at };
+
+  let forecastState = level === 'OK' ? previous?.forecastNotice : undefined;
+  if (forecastKind === 'forecast' || forecastKind === 'forecast-reminder') {
+    forecastState = { at, daysToEmpty: forecast?.daysToEmpty ?? 0 };
+  }
+  if (forecastKind === 'forecast-cleared') forecastState = undefined;
+
+  const next: AlertState = {
+    level,
+    levelSince: previous && previousLevel === level ? previous.levelSince : at,
+    lastBalance: { amount: balance.amount, sms: balance.sms, at },
+    ...(lowNotice ? { lowNotice } : {}),
+    ...(forecastState ? { forecastNotice: forecastState } : {}),
+    ...(previous?.pending ? { pending: previous.pending } : {}),
+  };
+
+  const kind: NotificationKind | undefined = monitorRecovered
+    ? 'monitor-recovered'
+    : (balanceKind ?? forecastKind);
+  if (!kind) return { next };
+  return {
+    next,
+    notification: {
+      kind,
+      account: account.name,
+      severity: severityFor(kind, level, previous),
+      level,
+      ...(previousLevel ? { previousLevel } : {}),
+      balance: { amount: balance.amount, sms: balance.sms },
+      balanceAt: at,
+      ...(forecast ? { forecast } : {}),
+      at,
+    },
+  };
+}
+
+/**
+ * The `severity` attribute subscriptions filter on. A closing notice carries the severity of what
+ * it closes, so whoever heard "CRITICAL" also hears "recovered".
+ */
+function severityFor(kind: NotificationKind, level: Level, previous: AlertState | undefined): Level {
+  switch (kind) {
+    case 'monitor-recovered':
+      return 'CRITICAL';
+    case 'recovered':
+      return previous?.lowNotice?.level ?? 'WARNING';
+    case 'forecast':
+    case 'forecast-reminder':
+    case 'forecast-cleared':
+      return 'WARNING';
+    default:
+      return level;
+  }
 }

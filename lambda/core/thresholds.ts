@@ -1,5 +1,5 @@
 import type { LevelThreshold, Thresholds } from './config.js';
-import { betterOf, type Balance, type Level, severityOf } from './types.js';
+import { type Balance, betterOf, type Level, severityOf } from './types.js';
 
 function reaches(balance: Balance, limit: LevelThreshold | undefined, scale: number): boolean {
   if (!limit) return false;

@@ -1,0 +1,527 @@
+import { describe, expect, it } from 'vitest';
+import { type AlertState, type Observation, transition } from '../../lambda/core/alert-state.js';
+import type { AccountConfig } from '../../lambda/core/config.js';
+import type { Forecast } from '../../lambda/core/forecast-types.js';
+import type { Notification, NotificationKind } from '../../lambda/core/notification.js';
+import type { FailureKind } from '../../lambda/core/types.js';
+import { testAccount } from '../support/accounts.js';
+
+/**
+ * The alert rules as a specification. Thresholds: WARNING at 100 TL (or 500 SMS), CRITICAL at 25 TL;
+ * reminders every 24 h (WARNING) and 6 h (CRITICAL); failures after 3 in a row, reminded every 6 h;
+ * recovery margin 5 %; forecast alert within 3 days.
+ */
+
+const T0 = Date.parse('2026-11-02T09:00:00Z');
+const HOUR = 3_600_000;
+
+/** A step: hours after T0, and what the check saw (a TL amount, a failure kind, or a full observation). */
+type Step = readonly [hours: number, seen: number | FailureKind | Observation];
+
+function observe(seen: Step[1]): Observation {
+  if (typeof seen === 'number') return { ok: true, balance: { amount: seen, sms: 5_000 } };
+  if (typeof seen === 'string') return { ok: false, failure: { kind: seen, message: `${seen} failure` } };
+  return seen;
+}
+
+function play(steps: readonly Step[], account: AccountConfig = testAccount()) {
+  let state: AlertState | undefined;
+  const notifications: (Notification | undefined)[] = [];
+  for (const [hours, seen] of steps) {
+    const result = transition(state, observe(seen), new Date(T0 + hours * HOUR), account);
+    state = result.next;
+    notifications.push(result.notification);
+  }
+  return { state, notifications, kinds: notifications.map((n) => n?.kind ?? null) };
+}
+
+function withForecast(amount: number, daysToEmpty: number | undefined): Observation {
+  const forecast: Forecast | undefined =
+    daysToEmpty === undefined
+      ? undefined
+      : {
+          measure: 'amount',
+          burnPerDay: amount / daysToEmpty,
+          daysToEmpty,
+          emptyAt: new Date(T0 + daysToEmpty * 24 * HOUR).toISOString(),
+          samples: 20,
+          since: new Date(T0 - 48 * HOUR).toISOString(),
+        };
+  return forecast
+    ? { ok: true, balance: { amount, sms: 5_000 }, forecast }
+    : { ok: true, balance: { amount, sms: 5_000 } };
+}
+
+type Row = readonly [name: string, steps: readonly Step[], expected: readonly (NotificationKind | null)[]];
+
+const rows: readonly Row[] = [
+  // First run
+  ['a first run at OK is silent', [[0, 200]], [null]],
+  ['a first run at WARNING notifies', [[0, 80]], ['low']],
+  ['a first run at CRITICAL notifies', [[0, 10]], ['low']],
+  [
+    'a first run with a low SMS count alone notifies',
+    [[0, { ok: true, balance: { amount: 500, sms: 100 } }]],
+    ['low'],
+  ],
+  // Worse levels
+  [
+    'OK to WARNING notifies at once',
+    [
+      [0, 200],
+      [0.25, 80],
+    ],
+    [null, 'low'],
+  ],
+  [
+    'WARNING to CRITICAL notifies at once',
+    [
+      [0, 80],
+      [0.25, 20],
+    ],
+    ['low', 'low'],
+  ],
+  [
+    'OK to CRITICAL notifies at once',
+    [
+      [0, 200],
+      [0.25, 20],
+    ],
+    [null, 'low'],
+  ],
+  [
+    'OK staying OK never notifies',
+    [
+      [0, 200],
+      [1, 190],
+      [30, 180],
+    ],
+    [null, null, null],
+  ],
+  // Reminders
+  [
+    'the same WARNING is silent until its reminder interval',
+    [
+      [0, 80],
+      [1, 79],
+      [23.9, 70],
+    ],
+    ['low', null, null],
+  ],
+  [
+    'the same WARNING is reminded after 24 hours',
+    [
+      [0, 80],
+      [12, 75],
+      [24, 70],
+    ],
+    ['low', null, 'low-reminder'],
+  ],
+  [
+    'the same CRITICAL is reminded after 6 hours',
+    [
+      [0, 20],
+      [3, 19],
+      [6, 18],
+    ],
+    ['low', null, 'low-reminder'],
+  ],
+  [
+    'a reminder restarts the interval',
+    [
+      [0, 20],
+      [6, 19],
+      [11, 18],
+      [12, 17],
+    ],
+    ['low', 'low-reminder', null, 'low-reminder'],
+  ],
+  [
+    'CRITICAL getting better but still WARNING is recorded silently',
+    [
+      [0, 20],
+      [1, 60],
+    ],
+    ['low', null],
+  ],
+  [
+    'after CRITICAL to WARNING reminders follow the WARNING pace',
+    [
+      [0, 20],
+      [1, 60],
+      [7, 60],
+      [24, 60],
+    ],
+    ['low', null, null, 'low-reminder'],
+  ],
+  [
+    'falling back to CRITICAL after a better WARNING notifies again',
+    [
+      [0, 20],
+      [1, 60],
+      [2, 20],
+    ],
+    ['low', null, 'low'],
+  ],
+  // Recovery and hysteresis
+  [
+    'back to OK after a low notice sends one recovery notice',
+    [
+      [0, 80],
+      [1, 200],
+      [2, 210],
+    ],
+    ['low', 'recovered', null],
+  ],
+  [
+    'a top-up from CRITICAL straight to OK sends one recovery notice',
+    [
+      [0, 10],
+      [1, 500],
+    ],
+    ['low', 'recovered'],
+  ],
+  [
+    'a balance inside the recovery margin does not recover',
+    [
+      [0, 80],
+      [1, 104],
+    ],
+    ['low', null],
+  ],
+  [
+    'a balance past the recovery margin recovers',
+    [
+      [0, 80],
+      [1, 104],
+      [2, 106],
+    ],
+    ['low', null, 'recovered'],
+  ],
+  [
+    'a balance hovering at the warning threshold does not flap',
+    [
+      [0, 99],
+      [0.25, 101],
+      [0.5, 99],
+      [0.75, 104],
+      [1, 100],
+    ],
+    ['low', null, null, null, null],
+  ],
+  [
+    'a new low episode after a recovery notifies again',
+    [
+      [0, 80],
+      [1, 200],
+      [2, 80],
+    ],
+    ['low', 'recovered', 'low'],
+  ],
+  // Failures
+  ['an authentication failure notifies on its first occurrence', [[0, 'auth']], ['check-failed']],
+  ['a configuration failure notifies on its first occurrence', [[0, 'config']], ['check-failed']],
+  [
+    'two transient failures in a row are silent and the third notifies',
+    [
+      [0, 'transient'],
+      [0.25, 'transient'],
+      [0.5, 'transient'],
+    ],
+    [null, null, 'check-failed'],
+  ],
+  [
+    'invalid responses count like transient failures',
+    [
+      [0, 'invalid-response'],
+      [0.25, 'invalid-response'],
+      [0.5, 'invalid-response'],
+    ],
+    [null, null, 'check-failed'],
+  ],
+  [
+    'mixed transient kinds count as one streak',
+    [
+      [0, 'transient'],
+      [0.25, 'invalid-response'],
+      [0.5, 'transient'],
+    ],
+    [null, null, 'check-failed'],
+  ],
+  [
+    'a success between transient failures restarts the count',
+    [
+      [0, 'transient'],
+      [0.25, 'transient'],
+      [0.5, 200],
+      [0.75, 'transient'],
+      [1, 'transient'],
+    ],
+    [null, null, null, null, null],
+  ],
+  [
+    'a failure notice is not repeated before its reminder interval',
+    [
+      [0, 'auth'],
+      [1, 'auth'],
+      [5.9, 'auth'],
+    ],
+    ['check-failed', null, null],
+  ],
+  [
+    'a failure notice is reminded after 6 hours',
+    [
+      [0, 'auth'],
+      [1, 'auth'],
+      [6, 'auth'],
+    ],
+    ['check-failed', null, 'check-failed-reminder'],
+  ],
+  [
+    'a streak turning into an authentication failure notifies at once',
+    [
+      [0, 'transient'],
+      [0.25, 'auth'],
+    ],
+    [null, 'check-failed'],
+  ],
+  [
+    'a notified transient streak turning into an authentication failure notifies again',
+    [
+      [0, 'transient'],
+      [0.25, 'transient'],
+      [0.5, 'transient'],
+      [0.75, 'auth'],
+    ],
+    [null, null, 'check-failed', 'check-failed'],
+  ],
+  [
+    'the first success after a failure notice sends monitor recovered',
+    [
+      [0, 'auth'],
+      [1, 200],
+    ],
+    ['check-failed', 'monitor-recovered'],
+  ],
+  [
+    'a success after silent failures sends nothing',
+    [
+      [0, 'transient'],
+      [0.25, 'transient'],
+      [0.5, 200],
+    ],
+    [null, null, null],
+  ],
+  [
+    'monitor recovered at a low level stands for the low notice',
+    [
+      [0, 'auth'],
+      [1, 80],
+      [2, 80],
+    ],
+    ['check-failed', 'monitor-recovered', null],
+  ],
+  [
+    'a failure while low does not send a recovery or a new low notice',
+    [
+      [0, 80],
+      [1, 'transient'],
+      [2, 80],
+    ],
+    ['low', null, null],
+  ],
+  // Forecast
+  ['a forecast of running out within 3 days notifies while OK', [[0, withForecast(300, 2)]], ['forecast']],
+  ['a forecast beyond 3 days is silent', [[0, withForecast(300, 5)]], [null]],
+  [
+    'a forecast alert is not repeated before 24 hours',
+    [
+      [0, withForecast(300, 2.5)],
+      [12, withForecast(290, 2)],
+    ],
+    ['forecast', null],
+  ],
+  [
+    'a forecast alert is reminded after 24 hours',
+    [
+      [0, withForecast(300, 2.5)],
+      [24, withForecast(200, 1.5)],
+    ],
+    ['forecast', 'forecast-reminder'],
+  ],
+  [
+    'a forecast that clears past the margin sends one cleared notice',
+    [
+      [0, withForecast(300, 2.9)],
+      [1, withForecast(600, 10)],
+      [2, withForecast(600, 10)],
+    ],
+    ['forecast', 'forecast-cleared', null],
+  ],
+  [
+    'a forecast hovering just past the limit does not flap',
+    [
+      [0, withForecast(300, 2.9)],
+      [1, withForecast(300, 3.1)],
+      [2, withForecast(300, 2.95)],
+    ],
+    ['forecast', null, null],
+  ],
+  [
+    'a top-up that leaves no forecast clears the forecast alert',
+    [
+      [0, withForecast(300, 2)],
+      [1, withForecast(900, undefined)],
+    ],
+    ['forecast', 'forecast-cleared'],
+  ],
+  [
+    'while the balance is low the low notice speaks, not the forecast',
+    [
+      [0, withForecast(80, 1)],
+      [1, withForecast(79, 1)],
+    ],
+    ['low', null],
+  ],
+  [
+    'a forecast alert followed by a low level sends the low notice',
+    [
+      [0, withForecast(300, 2)],
+      [10, withForecast(90, 1)],
+    ],
+    ['forecast', 'low'],
+  ],
+];
+
+describe('alert state machine', () => {
+  it.each(rows)('%s', (_name, steps, expected) => {
+    expect(play(steps).kinds).toEqual(expected);
+  });
+});
+
+describe('what the state remembers', () => {
+  it('a failed check never changes the balance level', () => {
+    const { state } = play([
+      [0, 80],
+      [1, 'transient'],
+      [2, 'transient'],
+      [3, 'transient'],
+    ]);
+    expect(state?.level).toBe('WARNING');
+    expect(state?.lastBalance?.amount).toBe(80);
+  });
+
+  it('a failed first check never counts as a zero balance', () => {
+    const { state, notifications } = play([[0, 'invalid-response']]);
+    expect(state?.level).toBe('OK');
+    expect(state?.lastBalance).toBeUndefined();
+    expect(notifications).toEqual([undefined]);
+  });
+
+  it('counts consecutive failures and when the streak began', () => {
+    const { state } = play([
+      [0, 'transient'],
+      [0.25, 'transient'],
+    ]);
+    expect(state?.failures).toMatchObject({ kind: 'transient', count: 2, since: new Date(T0).toISOString() });
+  });
+
+  it('forgets the failure streak after a success', () => {
+    expect(
+      play([
+        [0, 'auth'],
+        [1, 200],
+      ]).state?.failures,
+    ).toBeUndefined();
+  });
+
+  it('keeps the time the level was entered while the level holds', () => {
+    const { state } = play([
+      [0, 80],
+      [5, 70],
+    ]);
+    expect(state?.levelSince).toBe(new Date(T0).toISOString());
+  });
+});
+
+describe('what a notification carries', () => {
+  it('a low notice carries the level, the previous level and the balance', () => {
+    const [, notice] = play([
+      [0, 200],
+      [1, 20],
+    ]).notifications;
+    expect(notice).toMatchObject({
+      account: 'main',
+      severity: 'CRITICAL',
+      level: 'CRITICAL',
+      previousLevel: 'OK',
+      balance: { amount: 20, sms: 5_000 },
+    });
+  });
+
+  it('a recovery notice carries the severity of the low notice it closes', () => {
+    const [, , recovered] = play([
+      [0, 80],
+      [1, 20],
+      [2, 500],
+    ]).notifications;
+    expect(recovered).toMatchObject({ kind: 'recovered', severity: 'CRITICAL', level: 'OK' });
+  });
+
+  it('a failure notice is CRITICAL and carries the last known balance and the streak', () => {
+    const [, notice] = play([
+      [0, 80],
+      [1, 'auth'],
+    ]).notifications;
+    expect(notice).toMatchObject({
+      kind: 'check-failed',
+      severity: 'CRITICAL',
+      level: 'WARNING',
+      balance: { amount: 80 },
+      failure: { kind: 'auth', count: 1 },
+    });
+  });
+
+  it('monitor recovered is CRITICAL so that whoever heard of the failure hears of the recovery', () => {
+    const [, notice] = play([
+      [0, 'auth'],
+      [1, 200],
+    ]).notifications;
+    expect(notice).toMatchObject({ kind: 'monitor-recovered', severity: 'CRITICAL', level: 'OK' });
+  });
+
+  it('every notice carries the forecast when one is known', () => {
+    const [notice] = play([[0, withForecast(80, 4)]]).notifications;
+    expect(notice?.forecast?.daysToEmpty).toBe(4);
+  });
+
+  it('forecast notices are WARNING', () => {
+    const [notice] = play([[0, withForecast(300, 2)]]).notifications;
+    expect(notice?.severity).toBe('WARNING');
+  });
+
+  it('a forecast alert is never sent when the account turns forecasts off', () => {
+    const account = testAccount({ policy: { ...testAccount().policy, forecastDays: 0 } });
+    expect(play([[0, withForecast(300, 1)]], account).kinds).toEqual([null]);
+  });
+
+  it('per-account reminder intervals are honoured', () => {
+    const account = testAccount({
+      policy: { ...testAccount().policy, reminderHours: { WARNING: 2, CRITICAL: 1 } },
+    });
+    expect(
+      play(
+        [
+          [0, 80],
+          [2, 80],
+        ],
+        account,
+      ).kinds,
+    ).toEqual(['low', 'low-reminder']);
+  });
+
+  it('the per-account failure count is honoured', () => {
+    const account = testAccount({ policy: { ...testAccount().policy, failuresBeforeAlert: 1 } });
+    expect(play([[0, 'transient']], account).kinds).toEqual(['check-failed']);
+  });
+});
