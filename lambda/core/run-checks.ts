@@ -1,0 +1,277 @@
+import { type AlertState, type Observation, type PendingNotification, transition } from './alert-state.js';
+import type { AccountConfig, MonitorConfig } from './config.js';
+import { forecastBalance } from './forecast.js';
+import type { Sample } from './forecast-types.js';
+import type {
+  AccountReport,
+  BalanceReader,
+  CredentialSource,
+  Notifier,
+  Renderer,
+  StateStore,
+  StoredState,
+  Telemetry,
+} from './ports.js';
+import type { Balance, Credentials, Outcome } from './types.js';
+
+/**
+ * One scheduled run: check every account (a bounded number at a time), apply the alert rules to
+ * the stored state, and deliver what they decide. Wiring-free: the ports come in, a summary goes out.
+ *
+ * Delivery is at least once and exactly once per decision under concurrent runs:
+ *  1. the decided notification is written into the state as a claimed `pending` item, with a
+ *     conditional write on the state's version (a concurrent run loses the write and re-reads);
+ *  2. it is published; only then is `pending` cleared;
+ *  3. if SNS refuses, the claim is released and the next run publishes it; a claim left by a run
+ *     that died is taken over once it is older than the claim TTL.
+ */
+
+export interface RunDeps {
+  readonly credentials: CredentialSource;
+  readonly reader: BalanceReader;
+  readonly store: StateStore;
+  readonly notifier: Notifier;
+  readonly renderer: Renderer;
+  readonly telemetry: Telemetry;
+  readonly clock: () => Date;
+  readonly newClaimId: () => string;
+}
+
+export interface RunOptions {
+  /** Epoch ms by which every account's check must have ended. */
+  readonly deadlineAt: number;
+  /** A claim older than this belongs to a run that died. Longer than the function's timeout. */
+  readonly claimTtlMs?: number;
+  /** How far back the forecast looks (samples expire after about 35 days anyway). */
+  readonly forecastWindowDays?: number;
+}
+
+export interface RunSummary {
+  readonly checked: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly notified: number;
+  readonly problems: number;
+  readonly accounts: readonly AccountReport[];
+}
+
+export const DEFAULT_CLAIM_TTL_MS = 5 * 60_000;
+const SAVE_ATTEMPTS = 5;
+const DAY_MS = 86_400_000;
+
+export async function runChecks(
+  config: MonitorConfig,
+  deps: RunDeps,
+  options: RunOptions,
+): Promise<RunSummary> {
+  const credentials = await deps.credentials.load(config.accounts);
+  const reports = await mapBounded(config.accounts, config.concurrency, (account) =>
+    checkAccountBefore(account, credentials.get(account.name), deps, options),
+  );
+  for (const report of reports) deps.telemetry.accountChecked(report);
+  return {
+    checked: reports.length,
+    ok: reports.filter((r) => r.outcome === 'ok').length,
+    failed: reports.filter((r) => r.outcome === 'failed').length,
+    notified: reports.filter((r) => r.notified).length,
+    problems: reports.filter((r) => r.publishError || r.storeError).length,
+    accounts: reports,
+  };
+}
+
+/** Runs `work` over `items`, at most `limit` at a time, keeping the order of the results. */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** The whole account check, cut off at the deadline so the function always returns in time. */
+async function checkAccountBefore(
+  account: AccountConfig,
+  credentials: Outcome<Credentials> | undefined,
+  deps: RunDeps,
+  options: RunOptions,
+): Promise<AccountReport> {
+  const started = deps.clock().getTime();
+  let timer: NodeJS.Timeout | undefined;
+  const cutOff = new Promise<AccountReport>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          account: account.name,
+          outcome: 'failed',
+          level: 'OK',
+          failure: { kind: 'transient', message: 'the run reached its deadline before this check ended' },
+          storeError: 'deadline reached; state may not be updated',
+          durationMs: deps.clock().getTime() - started,
+        }),
+      Math.max(0, options.deadlineAt - started),
+    );
+  });
+  try {
+    return await Promise.race([checkAccount(account, credentials, deps, options, started), cutOff]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function checkAccount(
+  account: AccountConfig,
+  credentials: Outcome<Credentials> | undefined,
+  deps: RunDeps,
+  options: RunOptions,
+  started: number,
+): Promise<AccountReport> {
+  const reading: Outcome<Balance> = !credentials
+    ? {
+        ok: false,
+        failure: { kind: 'config', message: `no credentials were loaded for account ${account.name}` },
+      }
+    : credentials.ok
+      ? await deps.reader.read(account, credentials.value, options.deadlineAt)
+      : credentials;
+  const now = deps.clock();
+  const base = {
+    account: account.name,
+    ...(reading.ok
+      ? { outcome: 'ok' as const, balance: reading.value }
+      : { outcome: 'failed' as const, failure: reading.failure }),
+  };
+  const finish = (fields: Partial<AccountReport> & Pick<AccountReport, 'level'>): AccountReport => ({
+    ...base,
+    ...fields,
+    durationMs: deps.clock().getTime() - started,
+  });
+
+  let observation: Observation;
+  try {
+    observation = reading.ok
+      ? await observeBalance(account, reading.value, now, deps.store, options)
+      : { ok: false, failure: reading.failure };
+  } catch (error) {
+    return finish({ level: 'OK', storeError: describeError(error) });
+  }
+
+  try {
+    const delivery = await decideAndDeliver(account, observation, now, deps, options);
+    return finish({
+      level: delivery.level,
+      ...(observation.ok && observation.forecast ? { forecast: observation.forecast } : {}),
+      ...(delivery.notified ? { notified: delivery.notified } : {}),
+      ...(delivery.publishError ? { publishError: delivery.publishError } : {}),
+    });
+  } catch (error) {
+    return finish({ level: 'OK', storeError: describeError(error) });
+  }
+}
+
+/** Records the reading as a sample and forecasts from the samples since the last top-up. */
+async function observeBalance(
+  account: AccountConfig,
+  balance: Balance,
+  now: Date,
+  store: StateStore,
+  options: RunOptions,
+): Promise<Observation> {
+  const sample: Sample = { at: now.toISOString(), amount: balance.amount, sms: balance.sms };
+  await store.addSample(account.name, sample);
+  const since = new Date(now.getTime() - (options.forecastWindowDays ?? 35) * DAY_MS);
+  const samples = await store.samplesSince(account.name, since);
+  const forecast = forecastBalance(samples, now, account.thresholds);
+  return forecast ? { ok: true, balance, forecast } : { ok: true, balance };
+}
+
+interface Delivery {
+  readonly level: AccountReport['level'];
+  readonly notified?: AccountReport['notified'];
+  readonly publishError?: string;
+}
+
+async function decideAndDeliver(
+  account: AccountConfig,
+  observation: Observation,
+  now: Date,
+  deps: RunDeps,
+  options: RunOptions,
+): Promise<Delivery> {
+  const claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+  for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
+    const stored = await deps.store.load(account.name);
+    const version = stored?.version ?? 0;
+    const { next, notification } = transition(stored?.state, observation, now, account);
+
+    // A new decision supersedes an older undelivered one: it is built from newer facts.
+    let claim: PendingNotification | undefined;
+    if (notification) {
+      claim = { notification, claimId: deps.newClaimId(), claimedAt: now.toISOString(), attempts: 0 };
+    } else if (next.pending && isClaimable(next.pending, now, claimTtlMs)) {
+      claim = { ...next.pending, claimId: deps.newClaimId(), claimedAt: now.toISOString() };
+    }
+    const toSave = claim ? { ...next, pending: claim } : next;
+    if ((await deps.store.save(account.name, toSave, version)) === 'conflict') continue;
+    if (!claim) return { level: next.level };
+
+    const claimed = claim;
+    const saved: StoredState = { state: toSave, version: version + 1 };
+    try {
+      await deps.notifier.publish(deps.renderer.render(claimed.notification, account));
+    } catch (error) {
+      const publishError = describeError(error);
+      await settleClaim(account.name, claimed, saved, deps.store, (state) => ({
+        ...state,
+        pending: {
+          notification: claimed.notification,
+          attempts: claimed.attempts + 1,
+          lastError: publishError,
+        },
+      }));
+      return { level: next.level, publishError };
+    }
+    await settleClaim(account.name, claimed, saved, deps.store, ({ pending: _delivered, ...rest }) => rest);
+    return { level: next.level, notified: claimed.notification.kind };
+  }
+  throw new Error(
+    `state of ${account.name} kept changing under concurrent runs; gave up after ${SAVE_ATTEMPTS} tries`,
+  );
+}
+
+function isClaimable(pending: PendingNotification, now: Date, claimTtlMs: number): boolean {
+  if (pending.claimedAt === undefined) return true;
+  return now.getTime() - Date.parse(pending.claimedAt) >= claimTtlMs;
+}
+
+/**
+ * Clears (delivered) or releases (failed) our claim, if it is still ours: a newer run may have
+ * replaced the pending notification meanwhile, and its claim is not ours to touch.
+ */
+async function settleClaim(
+  account: string,
+  claim: PendingNotification,
+  saved: StoredState,
+  store: StateStore,
+  settle: (state: AlertState) => AlertState,
+): Promise<void> {
+  let current: StoredState | undefined = saved;
+  for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
+    if (!current || current.state.pending?.claimId !== claim.claimId) return;
+    if ((await store.save(account, settle(current.state), current.version)) === 'saved') return;
+    current = await store.load(account);
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 300);
+  return String(error).slice(0, 300);
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { createDynamoDbStateStore } from '../adapters/dynamodb-store.js';
+import { createBalanceReader } from '../adapters/iletimerkezi.js';
+import { createSnsNotifier } from '../adapters/sns-notifier.js';
+import { createSsmCredentialSource } from '../adapters/ssm-credentials.js';
+import { createTelemetry } from '../adapters/telemetry.js';
+import { renderNotification } from '../core/messages.js';
+import { type RunSummary, runChecks } from '../core/run-checks.js';
+import { readEnvironment } from './environment.js';
+
+/**
+ * The Lambda entry point: reads its configuration once per cold start (a bad one fails the init,
+ * naming the variable), wires the AWS adapters into the core run, and reports.
+ */
+
+const environment = readEnvironment(process.env);
+const { config } = environment;
+
+// Bounded SDK calls: a hanging AWS endpoint must not eat the run's deadline.
+const sdkOptions = { maxAttempts: 3, requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } };
+
+const telemetry = createTelemetry();
+const deps = {
+  credentials: createSsmCredentialSource({ client: new SSMClient(sdkOptions) }),
+  reader: createBalanceReader({ attemptTimeoutMs: config.attemptTimeoutMs, deadlineMs: config.deadlineMs }),
+  store: createDynamoDbStateStore({
+    tableName: environment.tableName,
+    client: new DynamoDBClient(sdkOptions),
+  }),
+  notifier: createSnsNotifier({
+    topicArn: environment.topicArn,
+    // Loaded on the first run that notifies: most runs notify nobody and skip its load time.
+    client: async () => new (await import('@aws-sdk/client-sns')).SNSClient(sdkOptions),
+  }),
+  renderer: {
+    render: (
+      notification: Parameters<typeof renderNotification>[0],
+      account: Parameters<typeof renderNotification>[1],
+    ) => renderNotification(notification, account, config.locale, config.timeZone),
+  },
+  telemetry,
+  clock: () => new Date(),
+  newClaimId: randomUUID,
+};
+
+/** Time kept back from the function's timeout to save state and write the logs. */
+const RESERVE_MS = 3_000;
+
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export type HandlerResult = Omit<RunSummary, 'accounts'> & {
+  readonly accounts: ReadonlyArray<{ account: string; outcome: string; level: string; notified?: string }>;
+};
+
+export async function handler(_event: unknown, context?: LambdaContext): Promise<HandlerResult> {
+  const remaining = context?.getRemainingTimeInMillis() ?? config.deadlineMs + RESERVE_MS * 2;
+  const deadlineAt = Date.now() + Math.max(1_000, remaining - RESERVE_MS);
+  const summary = await runChecks(config, deps, { deadlineAt });
+  const result: HandlerResult = {
+    ...summary,
+    accounts: summary.accounts.map((r) => ({
+      account: r.account,
+      outcome: r.outcome,
+      level: r.level,
+      ...(r.notified ? { notified: r.notified } : {}),
+    })),
+  };
+  const { accounts: _perAccount, ...totals } = result;
+  telemetry.log(summary.problems > 0 ? 'error' : 'info', 'run finished', totals);
+  // A state or delivery problem would otherwise be silent: failing the invocation raises the
+  // function-errors alarm, and the scheduler's retry gets the notice out sooner.
+  if (summary.problems > 0) {
+    throw new Error(
+      `${summary.problems} account(s) could not record state or deliver a notification; see the log`,
+    );
+  }
+  return result;
+}
