@@ -1,0 +1,93 @@
+import type { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { RenderedMessage } from '../core/notification.js';
+import type { Notifier } from '../core/ports.js';
+import { awsErrorMessage, awsErrorName } from './aws-error.js';
+
+export interface SnsNotifierOptions {
+  readonly topicArn: string;
+  /** A ready client, or a factory for one; by default a client is made on the first publish. */
+  readonly client?: SNSClient | (() => Promise<SNSClient>);
+}
+
+/** SNS did not accept a message; `code` is SNS's error name (e.g. ThrottlingException, NotFoundException). */
+export class SnsPublishError extends Error {
+  override readonly name = 'SnsPublishError';
+
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+interface Connection {
+  readonly client: SNSClient;
+  readonly Publish: typeof PublishCommand;
+}
+
+/**
+ * Publishes each notification as one SNS message with a per-protocol body (`MessageStructure:
+ * json`) and the `severity`, `account` and `kind` attributes that subscription filter policies use.
+ */
+export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
+  let connection: Promise<Connection> | undefined;
+
+  const connect = (): Promise<Connection> => {
+    if (!connection) {
+      connection = (async () => {
+        // Loaded on the first publish only: most runs notify nobody, and loading the SNS client costs cold-start time.
+        const sns = await import('@aws-sdk/client-sns');
+        const given = options.client;
+        const client =
+          given === undefined ? new sns.SNSClient({}) : typeof given === 'function' ? await given() : given;
+        return { client, Publish: sns.PublishCommand };
+      })();
+      // A failed load is not kept: the next publish tries again.
+      connection.catch(() => {
+        connection = undefined;
+      });
+    }
+    return connection;
+  };
+
+  return {
+    async publish(message: RenderedMessage): Promise<void> {
+      let sns: Connection;
+      try {
+        sns = await connect();
+      } catch (error) {
+        throw new SnsPublishError(
+          'ClientUnavailable',
+          `SNS client could not be loaded: ${awsErrorName(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      const command = new sns.Publish({
+        TopicArn: options.topicArn,
+        Subject: message.subject,
+        Message: JSON.stringify({ default: message.default, email: message.email, sms: message.sms }),
+        MessageStructure: 'json',
+        MessageAttributes: {
+          severity: { DataType: 'String', StringValue: message.attributes.severity },
+          account: { DataType: 'String', StringValue: message.attributes.account },
+          kind: { DataType: 'String', StringValue: message.attributes.kind },
+        },
+      });
+      let messageId: string | undefined;
+      try {
+        messageId = (await sns.client.send(command)).MessageId;
+      } catch (error) {
+        const code = awsErrorName(error);
+        const detail = awsErrorMessage(error, 120);
+        throw new SnsPublishError(code, `SNS Publish failed: ${code}${detail ? ` (${detail})` : ''}`, {
+          cause: error,
+        });
+      }
+      if (!messageId) throw new SnsPublishError('NoMessageId', 'SNS Publish returned no MessageId');
+    },
+  };
+}

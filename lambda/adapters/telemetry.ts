@@ -1,0 +1,151 @@
+import type { AccountReport, Telemetry } from '../core/ports.js';
+
+/**
+ * Names shared with the CDK construct (alarms, dashboard) so the two cannot drift.
+ * Only two custom metrics exist on purpose: each costs about 0.30 USD a month. Check success is the
+ * SampleCount of Balance; failures and days to empty are read from the log fields below by Logs
+ * Insights, which costs nothing until queried.
+ */
+export const METRIC_NAMESPACE = 'IletiMerkezi/BalanceMonitor';
+export const BALANCE_METRIC = 'Balance';
+export const SMS_METRIC = 'SmsBalance';
+export const ACCOUNT_DIMENSION = 'Account';
+
+/** The `message` of the one line written per account per run. */
+export const ACCOUNT_CHECKED_MESSAGE = 'account checked';
+
+/** Field names of the account-checked line that Logs Insights queries read. */
+export const REPORT_FIELDS = {
+  account: 'account',
+  outcome: 'outcome',
+  balanceLevel: 'balanceLevel',
+  amount: 'amount',
+  sms: 'sms',
+  daysToEmpty: 'daysToEmpty',
+  burnPerDay: 'burnPerDay',
+  notified: 'notified',
+  publishError: 'publishError',
+  storeError: 'storeError',
+  failureKind: 'failureKind',
+  failureMessage: 'failureMessage',
+  durationMs: 'durationMs',
+} as const;
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+export interface TelemetryOptions {
+  readonly namespace?: string;
+  /** Receives one complete JSON line (without the newline). */
+  readonly write?: (line: string) => void;
+  readonly now?: () => number;
+}
+
+export interface MonitorTelemetry extends Telemetry {
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Field names that could hold a credential are never written, at any depth. */
+const SECRET_FIELD = /(key|hash|credentials?|secret|password|token|authentication|authorization)$/i;
+/** Fields a caller's `fields` cannot overwrite. */
+const RESERVED_FIELDS = new Set(['_aws', 'level', 'message', 'timestamp']);
+
+/**
+ * Structured logs and metrics on stdout. Lambda ships each stdout line to CloudWatch Logs, and a
+ * line with an `_aws` block becomes metrics (Embedded Metric Format) without any API call.
+ * Written with process.stdout.write: console.log in Lambda prefixes each line with a timestamp
+ * and request id (or wraps it in its own JSON), and CloudWatch then no longer parses it as EMF.
+ */
+export function createTelemetry(options: TelemetryOptions = {}): MonitorTelemetry {
+  const namespace = options.namespace ?? METRIC_NAMESPACE;
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const now = options.now ?? Date.now;
+
+  const emit = (record: Record<string, unknown>): void => write(toJsonLine(record));
+
+  return {
+    accountChecked(report: AccountReport): void {
+      const at = now();
+      const amount = finite(report.balance?.amount);
+      const sms = finite(report.balance?.sms);
+      const metrics: Record<string, unknown> = {};
+      if (report.outcome === 'ok' && (amount !== undefined || sms !== undefined)) {
+        const names = [
+          ...(amount === undefined ? [] : [{ Name: BALANCE_METRIC, Unit: 'None' }]),
+          ...(sms === undefined ? [] : [{ Name: SMS_METRIC, Unit: 'Count' }]),
+        ];
+        metrics._aws = {
+          Timestamp: at,
+          CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [[ACCOUNT_DIMENSION]], Metrics: names }],
+        };
+        metrics[ACCOUNT_DIMENSION] = report.account;
+        if (amount !== undefined) metrics[BALANCE_METRIC] = amount;
+        if (sms !== undefined) metrics[SMS_METRIC] = sms;
+      }
+      emit({
+        ...metrics,
+        level: levelOf(report),
+        message: ACCOUNT_CHECKED_MESSAGE,
+        [REPORT_FIELDS.account]: report.account,
+        [REPORT_FIELDS.outcome]: report.outcome,
+        [REPORT_FIELDS.balanceLevel]: report.level,
+        [REPORT_FIELDS.amount]: report.balance?.amount,
+        [REPORT_FIELDS.sms]: report.balance?.sms,
+        [REPORT_FIELDS.daysToEmpty]: report.forecast?.daysToEmpty,
+        [REPORT_FIELDS.burnPerDay]: report.forecast?.burnPerDay,
+        [REPORT_FIELDS.notified]: report.notified,
+        [REPORT_FIELDS.publishError]: report.publishError,
+        [REPORT_FIELDS.storeError]: report.storeError,
+        [REPORT_FIELDS.failureKind]: report.failure?.kind,
+        [REPORT_FIELDS.failureMessage]: report.failure?.message,
+        [REPORT_FIELDS.durationMs]: report.durationMs,
+        timestamp: new Date(at).toISOString(),
+      });
+    },
+
+    log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
+      const extra = Object.fromEntries(Object.entries(fields).filter(([name]) => !RESERVED_FIELDS.has(name)));
+      emit({ level, message, ...extra, timestamp: new Date(now()).toISOString() });
+    },
+  };
+}
+
+/** A failed check is worth a look; a lost state write or notification is worth an alarm. */
+function levelOf(report: AccountReport): LogLevel {
+  if (report.storeError || report.publishError) return 'error';
+  return report.outcome === 'failed' ? 'warn' : 'info';
+}
+
+function finite(value: number | undefined): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * Always one valid JSON line: secret-named fields dropped, NaN and Infinity as null, errors as
+ * name and message, big integers as strings, and a placeholder for what cannot be serialised.
+ */
+export function toJsonLine(record: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(record, safeValue());
+  } catch {
+    // Only a cycle gets here; the second pass cuts it (and any repeated object) short.
+    try {
+      return JSON.stringify(record, safeValue(new WeakSet()));
+    } catch {
+      return JSON.stringify({ level: 'error', message: 'log record could not be serialised' });
+    }
+  }
+}
+
+function safeValue(seen?: WeakSet<object>): (name: string, value: unknown) => unknown {
+  return (name, value) => {
+    if (name !== '' && SECRET_FIELD.test(name)) return undefined;
+    if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+    if (typeof value === 'bigint') return value.toString();
+    if (value instanceof Error) return { name: value.name, message: value.message };
+    if (seen && typeof value === 'object' && value !== null) {
+      if (seen.has(value)) return '[repeated]';
+      seen.add(value);
+    }
+    return value;
+  };
+}
