@@ -22,8 +22,9 @@ const { config } = environment;
 const sdkOptions = { maxAttempts: 3, requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } };
 
 const telemetry = createTelemetry();
+const warn = (message: string, fields: Record<string, unknown>): void => telemetry.log('warn', message, fields);
 const deps = {
-  credentials: createSsmCredentialSource({ client: new SSMClient(sdkOptions) }),
+  credentials: createSsmCredentialSource({ client: new SSMClient(sdkOptions), warn }),
   reader: createBalanceReader({ attemptTimeoutMs: config.attemptTimeoutMs, deadlineMs: config.deadlineMs }),
   store: createDynamoDbStateStore({
     tableName: environment.tableName,

@@ -1,0 +1,316 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDynamoDbStateStore } from '../../lambda/adapters/dynamodb-store.js';
+import { createBalanceReader } from '../../lambda/adapters/iletimerkezi.js';
+import { type ProviderServer, startProviderServer } from '../../lambda/adapters/sandbox-provider.js';
+import { createSnsNotifier } from '../../lambda/adapters/sns-notifier.js';
+import { createSsmCredentialSource } from '../../lambda/adapters/ssm-credentials.js';
+import { createTelemetry } from '../../lambda/adapters/telemetry.js';
+import type { AlertState } from '../../lambda/core/alert-state.js';
+import type { AccountConfig, MonitorConfig } from '../../lambda/core/config.js';
+import { renderNotification } from '../../lambda/core/messages.js';
+import type { StateStore } from '../../lambda/core/ports.js';
+import { type RunDeps, type RunSummary, runChecks } from '../../lambda/core/run-checks.js';
+import { testConfig } from '../support/accounts.js';
+import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+
+/**
+ * The alert semantics through the real orchestration: the real iletiMerkezi client against the
+ * provider server, state on dynalite, SSM and SNS through the real adapters with mocked SDK clients.
+ */
+
+const KEY = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const HASH = 'f0e1d2c3b4a5968778695a4b3c2d1e0f1234abcd';
+const TOPIC = 'arn:aws:sns:eu-central-1:123456789012:balance-alerts';
+const T0 = Date.parse('2026-11-02T06:00:00Z');
+const HOUR = 3_600_000;
+
+const ssm = mockClient(SSMClient);
+const sns = mockClient(SNSClient);
+
+let dynalite: LocalDynamoDb;
+let provider: ProviderServer;
+let tableNumber = 0;
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+  provider = await startProviderServer({
+    credentials: { key: KEY, hash: HASH },
+    balance: { amount: 500, sms: 3300 },
+  });
+});
+
+afterAll(async () => {
+  await provider.close();
+  await dynalite.close();
+});
+
+interface Harness {
+  readonly store: StateStore;
+  readonly config: MonitorConfig;
+  readonly account: AccountConfig;
+  readonly lines: string[];
+  /** One scheduled run at `hours` after T0. */
+  run(hours: number): Promise<RunSummary>;
+  /** The `kind` attribute of every message SNS accepted, in order. */
+  published(): string[];
+}
+
+async function harness(policy: Record<string, unknown> = { forecastDays: 0 }): Promise<Harness> {
+  const tableName = `state-${++tableNumber}`;
+  await dynalite.createTable(tableName);
+  const store = createDynamoDbStateStore({ tableName, client: dynalite.client });
+  const config = testConfig({
+    accounts: [
+      {
+        name: 'main',
+        baseUrl: provider.origin,
+        thresholds: { warning: { amount: 100 }, critical: { amount: 25 } },
+      },
+    ],
+    policy,
+    attemptTimeoutMs: 500,
+    deadlineMs: 2_000,
+  });
+  const account = config.accounts[0] as AccountConfig;
+  const lines: string[] = [];
+  let now = T0;
+  let claims = 0;
+  const deps: RunDeps = {
+    credentials: createSsmCredentialSource({ client: new SSMClient({ region: 'eu-central-1' }) }),
+    reader: createBalanceReader({ backoffBaseMs: 5 }),
+    store,
+    notifier: createSnsNotifier({ topicArn: TOPIC, client: new SNSClient({ region: 'eu-central-1' }) }),
+    renderer: { render: (n, a) => renderNotification(n, a, 'en', 'Europe/Istanbul') },
+    telemetry: createTelemetry({ write: (line) => lines.push(line) }),
+    clock: () => new Date(now),
+    newClaimId: () => `claim-${++claims}`,
+  };
+  return {
+    store,
+    config,
+    account,
+    lines,
+    run(hours) {
+      now = T0 + hours * HOUR;
+      return runChecks(config, deps, { deadlineAt: Date.now() + 10_000 });
+    },
+    published: () => acceptedKinds(),
+  };
+}
+
+/** Publishes that SNS accepted (the mock answers with a MessageId). */
+let accepted: string[] = [];
+function acceptedKinds(): string[] {
+  return accepted;
+}
+
+function kindOf(input: unknown): string {
+  const attributes = (input as { MessageAttributes?: Record<string, { StringValue?: string }> })
+    .MessageAttributes;
+  return attributes?.kind?.StringValue ?? '?';
+}
+
+beforeEach(() => {
+  ssm.reset();
+  sns.reset();
+  accepted = [];
+  ssm.on(GetParametersCommand).resolves({
+    Parameters: [
+      { Name: '/iletimerkezi/main/api-key', Type: 'SecureString', Value: KEY },
+      { Name: '/iletimerkezi/main/api-hash', Type: 'SecureString', Value: HASH },
+    ],
+    InvalidParameters: [],
+  });
+  sns.on(PublishCommand).callsFake((input) => {
+    accepted.push(kindOf(input));
+    return { MessageId: `m-${accepted.length}` };
+  });
+  provider.setDefault({ kind: 'contract' });
+  provider.setBalance({ amount: 500, sms: 3300 });
+});
+
+function balance(amount: number): void {
+  provider.setBalance({ amount, sms: Math.round(amount * 6.5) });
+}
+
+describe('a month of balance checks', () => {
+  it('tells recipients exactly what they need: low, escalation, reminders, top-up', async () => {
+    const h = await harness();
+    const steps: [hours: number, amount: number, expected: string[]][] = [
+      [0, 500, []],
+      [6, 300, []],
+      [24, 90, ['low']],
+      [24.25, 88, ['low']],
+      [36, 70, ['low']],
+      [48, 60, ['low', 'low-reminder']],
+      [50, 20, ['low', 'low-reminder', 'low']],
+      [53, 18, ['low', 'low-reminder', 'low']],
+      [56, 15, ['low', 'low-reminder', 'low', 'low-reminder']],
+      [57, 1000, ['low', 'low-reminder', 'low', 'low-reminder', 'recovered']],
+      [80, 990, ['low', 'low-reminder', 'low', 'low-reminder', 'recovered']],
+    ];
+    for (const [hours, amount, expected] of steps) {
+      balance(amount);
+      await h.run(hours);
+      expect(h.published(), `after the run at ${hours} h with ${amount} TL`).toEqual(expected);
+    }
+  });
+
+  it('announces an authentication failure at once and the recovery after it is fixed', async () => {
+    const h = await harness();
+    await h.run(0);
+    provider.setDefault({ kind: 'status', code: 401 });
+    await h.run(1);
+    await h.run(2);
+    provider.setDefault({ kind: 'contract' });
+    await h.run(3);
+    expect(h.published()).toEqual(['check-failed', 'monitor-recovered']);
+    const failure = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(failure?.MessageAttributes?.severity?.StringValue).toBe('CRITICAL');
+    expect(failure?.Message).toContain('Allow API access');
+  });
+
+  it('stays silent for two transient failures and notifies on the third', async () => {
+    const h = await harness();
+    await h.run(0);
+    provider.setDefault({ kind: 'html', status: 503 });
+    await h.run(0.25);
+    await h.run(0.5);
+    expect(h.published()).toEqual([]);
+    await h.run(0.75);
+    expect(h.published()).toEqual(['check-failed']);
+  });
+
+  it('never reads a garbage balance as a zero balance', async () => {
+    const h = await harness();
+    await h.run(0);
+    provider.setDefault({ kind: 'balance', balance: { amount: 'abc', sms: null } });
+    await h.run(1);
+    expect(h.published()).toEqual([]);
+    expect((await h.store.load('main'))?.state.level).toBe('OK');
+  });
+});
+
+describe('delivery', () => {
+  it('a notice SNS refused is delivered by the next run, once', async () => {
+    const h = await harness();
+    sns
+      .on(PublishCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    balance(80);
+    const first = await h.run(0);
+    expect(first.accounts[0]?.publishError).toContain('ThrottlingException');
+    expect((await h.store.load('main'))?.state.pending).toMatchObject({ attempts: 1 });
+    sns.on(PublishCommand).callsFake((input) => {
+      accepted.push(kindOf(input));
+      return { MessageId: 'm-retry' };
+    });
+    await h.run(0.25);
+    await h.run(0.5);
+    expect(h.published()).toEqual(['low']);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+    expect((await h.store.load('main'))?.state.pending).toBeUndefined();
+  });
+
+  it.each([2, 5])('%i runs at the same moment send exactly one notification', async (runs) => {
+    const h = await harness();
+    balance(20);
+    await Promise.all(Array.from({ length: runs }, () => h.run(0)));
+    expect(h.published()).toEqual(['low']);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  it('a claim left by a run that died is taken over after the claim TTL', async () => {
+    const h = await harness();
+    balance(80);
+    await h.run(0);
+    const stored = await h.store.load('main');
+    const state = stored?.state as AlertState;
+    const notification = {
+      kind: 'low' as const,
+      account: 'main',
+      severity: 'WARNING' as const,
+      level: 'WARNING' as const,
+      at: new Date(T0).toISOString(),
+    };
+    await h.store.save(
+      'main',
+      {
+        ...state,
+        pending: { notification, claimId: 'dead-run', claimedAt: new Date(T0).toISOString(), attempts: 0 },
+      },
+      stored?.version ?? 0,
+    );
+    await h.run(0.02);
+    expect(h.published()).toEqual(['low']);
+    await h.run(0.25);
+    expect(h.published()).toEqual(['low', 'low']);
+  });
+
+  it('publishes with the exact SNS input: JSON structure, subject and filter attributes', async () => {
+    const h = await harness();
+    balance(20);
+    await h.run(0);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: TOPIC,
+      MessageStructure: 'json',
+      MessageAttributes: {
+        severity: { DataType: 'String', StringValue: 'CRITICAL' },
+        account: { DataType: 'String', StringValue: 'main' },
+        kind: { DataType: 'String', StringValue: 'low' },
+      },
+    });
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    const message = JSON.parse(input?.Message ?? '{}') as Record<string, string>;
+    expect(Object.keys(message).sort()).toEqual(['default', 'email', 'sms']);
+    expect(input?.Subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+  });
+
+  it('reads the credentials with one batched, decrypted GetParameters call', async () => {
+    const h = await harness();
+    await h.run(0);
+    expect(ssm).toHaveReceivedCommandExactlyOnceWith(GetParametersCommand, {
+      Names: ['/iletimerkezi/main/api-key', '/iletimerkezi/main/api-hash'],
+      WithDecryption: true,
+    });
+  });
+
+  it('keeps the key and the hash out of every log line and message', async () => {
+    const h = await harness();
+    provider.setDefault({ kind: 'echo-credentials', status: 401 });
+    await h.run(0);
+    const published = sns.commandCalls(PublishCommand).map((call) => JSON.stringify(call.args[0].input));
+    const everything = [...h.lines, ...published].join('\n');
+    expect(published.length).toBe(1);
+    expect(everything).not.toContain(KEY);
+    expect(everything).not.toContain(HASH);
+  });
+});
+
+describe('forecast', () => {
+  it('warns before any threshold is crossed when the balance would run out within 3 days', async () => {
+    const h = await harness({});
+    // 1000 TL draining 100 TL a day: empty in 10 days at the start, in under 3 days by day 7.
+    const kinds: string[][] = [];
+    for (let hours = 0; hours <= 8 * 24; hours += 6) {
+      balance(1000 - (100 * hours) / 24);
+      await h.run(hours);
+      kinds.push([...h.published()]);
+    }
+    const firstForecast = kinds.findIndex((k) => k.includes('forecast'));
+    expect(firstForecast).toBeGreaterThan(0);
+    const hoursAtForecast = firstForecast * 6;
+    const daysLeft = (1000 - (100 * hoursAtForecast) / 24) / 100;
+    expect(daysLeft).toBeGreaterThanOrEqual(2);
+    expect(daysLeft).toBeLessThanOrEqual(3.1);
+  });
+
+  it('stays silent on a flat balance', async () => {
+    const h = await harness({});
+    for (let hours = 0; hours <= 72; hours += 6) await h.run(hours);
+    expect(h.published()).toEqual([]);
+  });
+});
