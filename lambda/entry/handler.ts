@@ -6,8 +6,8 @@ import { createBalanceReader } from '../adapters/iletimerkezi.js';
 import { createSnsNotifier } from '../adapters/sns-notifier.js';
 import { createSsmCredentialSource } from '../adapters/ssm-credentials.js';
 import { createTelemetry } from '../adapters/telemetry.js';
-import { renderNotification } from '../core/messages.js';
-import { type RunSummary, runChecks } from '../core/run-checks.js';
+import { createRenderer } from '../core/messages.js';
+import { type RunDeps, type RunSummary, runChecks } from '../core/run-checks.js';
 import { readEnvironment } from './environment.js';
 
 /**
@@ -22,25 +22,22 @@ const { config } = environment;
 const sdkOptions = { maxAttempts: 3, requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } };
 
 const telemetry = createTelemetry();
-const warn = (message: string, fields: Record<string, unknown>): void => telemetry.log('warn', message, fields);
-const deps = {
+const warn = (message: string, fields: Record<string, unknown>): void =>
+  telemetry.log('warn', message, fields);
+const deps: RunDeps = {
   credentials: createSsmCredentialSource({ client: new SSMClient(sdkOptions), warn }),
   reader: createBalanceReader({ attemptTimeoutMs: config.attemptTimeoutMs, deadlineMs: config.deadlineMs }),
   store: createDynamoDbStateStore({
     tableName: environment.tableName,
     client: new DynamoDBClient(sdkOptions),
+    warn,
   }),
   notifier: createSnsNotifier({
     topicArn: environment.topicArn,
     // Loaded on the first run that notifies: most runs notify nobody and skip its load time.
     client: async () => new (await import('@aws-sdk/client-sns')).SNSClient(sdkOptions),
   }),
-  renderer: {
-    render: (
-      notification: Parameters<typeof renderNotification>[0],
-      account: Parameters<typeof renderNotification>[1],
-    ) => renderNotification(notification, account, config.locale, config.timeZone),
-  },
+  renderer: createRenderer(config.locale, config.timeZone),
   telemetry,
   clock: () => new Date(),
   newClaimId: randomUUID,
