@@ -77,7 +77,9 @@ export function defaultHashParameter(account: string): string {
   return `/iletimerkezi/${account}/api-hash`;
 }
 
-export type Validated<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: string[] };
+export type Validated<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly errors: string[] };
 
 /** Thrown where a bad configuration must stop everything (synth, cold start). */
 export class ConfigError extends Error {
@@ -114,7 +116,8 @@ class Checker {
 
   unknownKeys(path: string, value: Json, allowed: readonly string[]): void {
     for (const key of Object.keys(value)) {
-      if (!allowed.includes(key)) this.error(`${path}.${key}`, `unknown field (allowed: ${allowed.join(', ')})`);
+      if (!allowed.includes(key))
+        this.error(`${path}.${key}`, `unknown field (allowed: ${allowed.join(', ')})`);
     }
   }
 
@@ -130,8 +133,10 @@ class Checker {
       return fallback;
     }
     if (opts.integer && !Number.isInteger(value)) this.error(path, `must be a whole number, got ${value}`);
-    if (opts.min !== undefined && value < opts.min) this.error(path, `must be at least ${opts.min}, got ${value}`);
-    if (opts.max !== undefined && value > opts.max) this.error(path, `must be at most ${opts.max}, got ${value}`);
+    if (opts.min !== undefined && value < opts.min)
+      this.error(path, `must be at least ${opts.min}, got ${value}`);
+    if (opts.max !== undefined && value > opts.max)
+      this.error(path, `must be at most ${opts.max}, got ${value}`);
     return value;
   }
 
@@ -176,7 +181,8 @@ export function parseThresholds(c: Checker, path: string, value: unknown): Thres
   const warning = parseLevelThreshold(c, `${path}.warning`, value.warning);
   const critical = parseLevelThreshold(c, `${path}.critical`, value.critical);
   const set = [warning?.amount, warning?.sms, critical?.amount, critical?.sms].filter((v) => v !== undefined);
-  if (set.length === 0) c.error(path, 'at least one threshold is needed (warning or critical, amount or sms)');
+  if (set.length === 0)
+    c.error(path, 'at least one threshold is needed (warning or critical, amount or sms)');
   for (const measure of ['amount', 'sms'] as const) {
     const w = warning?.[measure];
     const k = critical?.[measure];
@@ -211,7 +217,12 @@ function parsePolicy(c: Checker, path: string, value: unknown, base: AlertPolicy
       c.unknownKeys(`${path}.reminderHours`, value.reminderHours, ['WARNING', 'CRITICAL']);
       const hours = { min: 0.25, max: 24 * 30 };
       reminderHours = {
-        WARNING: c.number(`${path}.reminderHours.WARNING`, value.reminderHours.WARNING, base.reminderHours.WARNING, hours),
+        WARNING: c.number(
+          `${path}.reminderHours.WARNING`,
+          value.reminderHours.WARNING,
+          base.reminderHours.WARNING,
+          hours,
+        ),
         CRITICAL: c.number(
           `${path}.reminderHours.CRITICAL`,
           value.reminderHours.CRITICAL,
@@ -223,20 +234,38 @@ function parsePolicy(c: Checker, path: string, value: unknown, base: AlertPolicy
   }
   return {
     reminderHours,
-    failureReminderHours: c.number(`${path}.failureReminderHours`, value.failureReminderHours, base.failureReminderHours, {
-      min: 0.25,
-      max: 24 * 30,
-    }),
-    failuresBeforeAlert: c.number(`${path}.failuresBeforeAlert`, value.failuresBeforeAlert, base.failuresBeforeAlert, {
-      min: 1,
-      max: 100,
-      integer: true,
-    }),
-    recoveryMarginPercent: c.number(`${path}.recoveryMarginPercent`, value.recoveryMarginPercent, base.recoveryMarginPercent, {
+    failureReminderHours: c.number(
+      `${path}.failureReminderHours`,
+      value.failureReminderHours,
+      base.failureReminderHours,
+      {
+        min: 0.25,
+        max: 24 * 30,
+      },
+    ),
+    failuresBeforeAlert: c.number(
+      `${path}.failuresBeforeAlert`,
+      value.failuresBeforeAlert,
+      base.failuresBeforeAlert,
+      {
+        min: 1,
+        max: 100,
+        integer: true,
+      },
+    ),
+    recoveryMarginPercent: c.number(
+      `${path}.recoveryMarginPercent`,
+      value.recoveryMarginPercent,
+      base.recoveryMarginPercent,
+      {
+        min: 0,
+        max: 100,
+      },
+    ),
+    forecastDays: c.number(`${path}.forecastDays`, value.forecastDays, base.forecastDays, {
       min: 0,
-      max: 100,
+      max: 60,
     }),
-    forecastDays: c.number(`${path}.forecastDays`, value.forecastDays, base.forecastDays, { min: 0, max: 60 }),
   };
 }
 
@@ -249,14 +278,23 @@ export function parseBaseUrl(c: Checker, path: string, value: unknown): string {
     c.error(path, `must be a URL origin like ${DEFAULT_BASE_URL}, got ${describe(raw)}`);
     return DEFAULT_BASE_URL;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') c.error(path, 'must use https:// (or http:// for local tests)');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    c.error(path, 'must use https:// (or http:// for local tests)');
   if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
-    c.error(path, `must be an origin only (scheme, host, port), got ${describe(raw)}; the path /v1/get-balance/json is added`);
+    c.error(
+      path,
+      `must be an origin only (scheme, host, port), got ${describe(raw)}; the path /v1/get-balance/json is added`,
+    );
   }
   return url.origin;
 }
 
-function parseAccount(c: Checker, path: string, value: unknown, policy: AlertPolicy): AccountConfig | undefined {
+function parseAccount(
+  c: Checker,
+  path: string,
+  value: unknown,
+  policy: AlertPolicy,
+): AccountConfig | undefined {
   if (!isObject(value)) {
     c.error(path, `must be an object with at least "name" and "thresholds", got ${describe(value)}`);
     return undefined;
@@ -273,7 +311,13 @@ function parseAccount(c: Checker, path: string, value: unknown, policy: AlertPol
   const parameterHint = 'must be an SSM parameter name like /iletimerkezi/main/api-key';
   return {
     name,
-    keyParameter: c.string(`${path}.keyParameter`, value.keyParameter, defaultKeyParameter(name), PARAMETER_NAME, parameterHint),
+    keyParameter: c.string(
+      `${path}.keyParameter`,
+      value.keyParameter,
+      defaultKeyParameter(name),
+      PARAMETER_NAME,
+      parameterHint,
+    ),
     hashParameter: c.string(
       `${path}.hashParameter`,
       value.hashParameter,
@@ -311,7 +355,10 @@ export const MONITOR_FIELDS = [
  * Validates a monitor configuration and fills in the defaults.
  * `extraFields` are fields the caller owns (e.g. the CDK stack's schedule) and accepts silently.
  */
-export function parseMonitorConfig(input: unknown, extraFields: readonly string[] = []): Validated<MonitorConfig> {
+export function parseMonitorConfig(
+  input: unknown,
+  extraFields: readonly string[] = [],
+): Validated<MonitorConfig> {
   const c = new Checker();
   if (!isObject(input)) return { ok: false, errors: [`must be a JSON object, got ${describe(input)}`] };
   c.unknownKeys('config', input, [...MONITOR_FIELDS, ...extraFields]);
@@ -320,7 +367,8 @@ export function parseMonitorConfig(input: unknown, extraFields: readonly string[
   if (!Array.isArray(input.accounts) || input.accounts.length === 0) {
     c.error('accounts', 'at least one account is needed, e.g. [{ "name": "main", "thresholds": { … } }]');
   } else {
-    if (input.accounts.length > MAX_ACCOUNTS) c.error('accounts', `at most ${MAX_ACCOUNTS} accounts per monitor`);
+    if (input.accounts.length > MAX_ACCOUNTS)
+      c.error('accounts', `at most ${MAX_ACCOUNTS} accounts per monitor`);
     input.accounts.forEach((raw: unknown, i: number) => {
       const account = parseAccount(c, `accounts[${i}]`, raw, policy);
       if (account) accounts.push(account);
@@ -332,21 +380,31 @@ export function parseMonitorConfig(input: unknown, extraFields: readonly string[
     }
   }
   const locale = c.string('locale', input.locale, 'en') as Locale;
-  if (!LOCALES.includes(locale)) c.error('locale', `must be one of ${LOCALES.join(', ')}, got ${describe(input.locale)}`);
+  if (!LOCALES.includes(locale))
+    c.error('locale', `must be one of ${LOCALES.join(', ')}, got ${describe(input.locale)}`);
   const timeZone = c.string('timeZone', input.timeZone, DEFAULT_TIME_ZONE);
   if (!isValidTimeZone(timeZone)) c.error('timeZone', `unknown IANA time zone ${describe(timeZone)}`);
-  const concurrency = c.number('concurrency', input.concurrency, DEFAULT_CONCURRENCY, { min: 1, max: 50, integer: true });
+  const concurrency = c.number('concurrency', input.concurrency, DEFAULT_CONCURRENCY, {
+    min: 1,
+    max: 50,
+    integer: true,
+  });
   const attemptTimeoutMs = c.number('attemptTimeoutMs', input.attemptTimeoutMs, DEFAULT_ATTEMPT_TIMEOUT_MS, {
     min: 100,
     max: 60_000,
     integer: true,
   });
-  const deadlineMs = c.number('deadlineMs', input.deadlineMs, DEFAULT_DEADLINE_MS, { min: 100, max: 120_000, integer: true });
-  if (deadlineMs < attemptTimeoutMs) c.error('deadlineMs', `must not be below attemptTimeoutMs (${attemptTimeoutMs})`);
+  const deadlineMs = c.number('deadlineMs', input.deadlineMs, DEFAULT_DEADLINE_MS, {
+    min: 100,
+    max: 120_000,
+    integer: true,
+  });
+  if (deadlineMs < attemptTimeoutMs)
+    c.error('deadlineMs', `must not be below attemptTimeoutMs (${attemptTimeoutMs})`);
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
   return { ok: true, value: { accounts, locale, timeZone, concurrency, attemptTimeoutMs, deadlineMs } };
 }
 
+export type { Level };
 /** The lower-level building blocks, exported for the CLI and infra validators. */
 export { Checker, isObject };
-export type { Level };

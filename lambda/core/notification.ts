@@ -56,5 +56,9 @@ export interface RenderedMessage {
   readonly email: string;
   /** One GSM-7 segment: at most 160 characters of the GSM-7 basic set. */
   readonly sms: string;
-  readonly attributes: { readonly severity: Level; readonly account: string; readonly kind: NotificationKind };
+  readonly attributes: {
+    readonly severity: Level;
+    readonly account: string;
+    readonly kind: NotificationKind;
+  };
 }

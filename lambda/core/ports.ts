@@ -1,7 +1,7 @@
+import type { AlertState } from './alert-state.js';
 import type { AccountConfig } from './config.js';
 import type { Sample } from './forecast-types.js';
 import type { Notification, RenderedMessage } from './notification.js';
-import type { AlertState } from './alert-state.js';
 import type { Balance, Credentials, Outcome } from './types.js';
 
 /**

@@ -32,7 +32,9 @@ export function failure(kind: FailureKind, message: string, status?: number): Fa
   return status === undefined ? { kind, message } : { kind, message, status };
 }
 
-export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: Failure };
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly failure: Failure };
 
 export function succeed<T>(value: T): Outcome<T> {
   return { ok: true, value };
