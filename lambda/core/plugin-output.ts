@@ -1,0 +1,173 @@
+import type { LevelThreshold, Thresholds } from './config.js';
+import { levelFor } from './thresholds.js';
+import type { Balance, Failure, Level, Outcome } from './types.js';
+
+/**
+ * The local command's verdict in the Nagios / Icinga / Zabbix plugin convention: an exit code,
+ * a first line `ILETIMERKEZI <STATUS> - <summary> | <performance data>`, then detail lines;
+ * or one JSON object with the same facts.
+ */
+
+export type PluginStatus = Level | 'UNKNOWN';
+
+export const EXIT_CODES: Readonly<Record<PluginStatus, number>> = {
+  OK: 0,
+  WARNING: 1,
+  CRITICAL: 2,
+  UNKNOWN: 3,
+};
+
+/** What a 401 usually means, seen from the machine that ran the check (NOTES.md). */
+export const AUTH_CAUSES: readonly string[] = [
+  'wrong API key or hash: compare ILETIMERKEZI_API_KEY and ILETIMERKEZI_API_HASH with the panel',
+  'API access is off: turn on "Allow API access" at Settings > Security > Access Permissions in the panel',
+  "the account accepts only a fixed-IP allow-list, and this machine's address is not on it",
+];
+
+export interface CheckReport {
+  readonly sandbox: boolean;
+  readonly thresholds: Thresholds;
+  readonly outcome: Outcome<Balance>;
+}
+
+export interface PluginOutput {
+  readonly exitCode: number;
+  /** Everything for stdout, ending with a newline. */
+  readonly text: string;
+}
+
+export interface PluginJson {
+  readonly status: PluginStatus;
+  readonly exitCode: number;
+  readonly sandbox: boolean;
+  readonly summary: string;
+  readonly amount: number | null;
+  readonly sms: number | null;
+  readonly thresholds: Thresholds | null;
+  readonly error?: {
+    readonly kind: Failure['kind'];
+    readonly message: string;
+    readonly status?: number;
+    readonly causes?: readonly string[];
+  };
+}
+
+export function statusOf(report: CheckReport): PluginStatus {
+  return report.outcome.ok ? levelFor(report.outcome.value, report.thresholds) : 'UNKNOWN';
+}
+
+export function checkOutput(report: CheckReport, json: boolean): PluginOutput {
+  const status = statusOf(report);
+  const exitCode = EXIT_CODES[status];
+  const { outcome, sandbox, thresholds } = report;
+  const summary = `${sandbox ? 'sandbox: ' : ''}${summaryOf(report, status)}`;
+  const causes = !outcome.ok && outcome.failure.kind === 'auth' ? AUTH_CAUSES : undefined;
+  if (json) {
+    const document: PluginJson = {
+      status,
+      exitCode,
+      sandbox,
+      summary,
+      amount: outcome.ok ? outcome.value.amount : null,
+      sms: outcome.ok ? outcome.value.sms : null,
+      thresholds,
+      ...(outcome.ok ? {} : { error: errorOf(outcome.failure, causes) }),
+    };
+    return { exitCode, text: `${JSON.stringify(document)}\n` };
+  }
+  const details: string[] = [];
+  if (causes)
+    details.push('A 401 has three usual causes:', ...causes.map((cause, i) => `${i + 1}. ${cause}`));
+  if (sandbox) {
+    details.push(
+      'No ILETIMERKEZI_API_KEY / ILETIMERKEZI_API_HASH set: this checked the built-in sandbox account.',
+    );
+  }
+  const lines = [
+    firstLine(status, summary, outcome.ok ? outcome.value : undefined, thresholds),
+    ...details.map((line) => (sandbox ? `sandbox: ${line}` : line)),
+  ];
+  return { exitCode, text: `${lines.join('\n')}\n` };
+}
+
+/** Bad usage: UNKNOWN with the problem, then the usage line. */
+export function usageOutput(message: string, usage: string, json: boolean): PluginOutput {
+  const exitCode = EXIT_CODES.UNKNOWN;
+  const summary = oneLine(message);
+  if (json) {
+    const document: PluginJson = {
+      status: 'UNKNOWN',
+      exitCode,
+      sandbox: false,
+      summary,
+      amount: null,
+      sms: null,
+      thresholds: null,
+      error: { kind: 'config', message: summary },
+    };
+    return { exitCode, text: `${JSON.stringify(document)}\n` };
+  }
+  return { exitCode, text: `${firstLine('UNKNOWN', summary, undefined, {})}\n${usage}\n` };
+}
+
+function errorOf(f: Failure, causes: readonly string[] | undefined): NonNullable<PluginJson['error']> {
+  return {
+    kind: f.kind,
+    message: f.message,
+    ...(f.status === undefined ? {} : { status: f.status }),
+    ...(causes ? { causes } : {}),
+  };
+}
+
+function summaryOf(report: CheckReport, status: PluginStatus): string {
+  const { outcome, thresholds } = report;
+  if (!outcome.ok)
+    return oneLine(`balance check failed (${outcome.failure.kind}): ${outcome.failure.message}`);
+  const { amount, sms } = outcome.value;
+  const balance = `balance ${number(amount)} TL, ${number(sms)} SMS`;
+  if (status === 'OK' || status === 'UNKNOWN') return balance;
+  const limit = status === 'CRITICAL' ? thresholds.critical : thresholds.warning;
+  return `${balance} (${reached(outcome.value, limit).join(', ')})`;
+}
+
+/** Which measures are at or below the level's threshold, e.g. "amount 15 TL <= 20 TL". */
+function reached(balance: Balance, limit: LevelThreshold | undefined): string[] {
+  const out: string[] = [];
+  if (limit?.amount !== undefined && balance.amount <= limit.amount) {
+    out.push(`amount ${number(balance.amount)} TL <= ${number(limit.amount)} TL`);
+  }
+  if (limit?.sms !== undefined && balance.sms <= limit.sms) {
+    out.push(`sms ${number(balance.sms)} <= ${number(limit.sms)}`);
+  }
+  return out;
+}
+
+/** `amount=<v>;<warn>;<crit>;0`; an unknown value is `U`, as the plugin guidelines say. */
+function firstLine(
+  status: PluginStatus,
+  summary: string,
+  balance: Balance | undefined,
+  thresholds: Thresholds,
+): string {
+  const perf = (measure: 'amount' | 'sms') => {
+    const value = balance === undefined ? 'U' : number(balance[measure]);
+    return `${measure}=${value};${optional(thresholds.warning?.[measure])};${optional(thresholds.critical?.[measure])};0`;
+  };
+  return `ILETIMERKEZI ${status} - ${summary} | ${perf('amount')} ${perf('sms')}`;
+}
+
+function optional(value: number | undefined): string {
+  return value === undefined ? '' : number(value);
+}
+
+/** Plain decimal, never exponent notation, which performance-data parsers do not read. */
+function number(value: number): string {
+  const text = String(value);
+  if (!text.includes('e')) return text;
+  return value.toFixed(20).replace(/\.?0+$/, '');
+}
+
+/** The summary shares its line with the performance data, which starts at the first `|`. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replaceAll('|', '/');
+}

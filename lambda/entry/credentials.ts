@@ -1,0 +1,253 @@
+import { realpathSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { awsErrorMessage, awsErrorName } from '../adapters/aws-error.js';
+import { defaultHashParameter, defaultKeyParameter, parseMonitorConfig } from '../core/config.js';
+
+/**
+ * `npm run credentials -- <account>`: stores an account's API key and hash as two SSM
+ * SecureStrings, the step before deploy (CloudFormation cannot create SecureStrings). The values
+ * are prompted for without echo, or read as two lines from a pipe, never taken as arguments, so
+ * they stay out of shell history and the process list.
+ */
+
+export const CREDENTIALS_USAGE =
+  'Usage: npm run credentials -- <account> [--key-parameter NAME] [--hash-parameter NAME] [--kms-key-id ID] [--region R]';
+
+export interface StoreOptions {
+  readonly keyParameter?: string;
+  readonly hashParameter?: string;
+  /** A customer-managed KMS key; without it SSM uses the account's aws/ssm key. */
+  readonly kmsKeyId?: string;
+}
+
+export interface StoredParameters {
+  readonly keyParameter: string;
+  readonly hashParameter: string;
+}
+
+/** Writes both SecureStrings, overwriting earlier values; resolves with the names written. */
+export async function storeCredentials(
+  client: SSMClient,
+  account: string,
+  key: string,
+  hash: string,
+  options: StoreOptions = {},
+): Promise<StoredParameters> {
+  const keyParameter = options.keyParameter ?? defaultKeyParameter(account);
+  const hashParameter = options.hashParameter ?? defaultHashParameter(account);
+  for (const [name, value] of [
+    [keyParameter, key],
+    [hashParameter, hash],
+  ] as const) {
+    await client.send(
+      new PutParameterCommand({
+        Name: name,
+        Value: value,
+        Type: 'SecureString',
+        Overwrite: true,
+        ...(options.kmsKeyId === undefined ? {} : { KeyId: options.kmsKeyId }),
+      }),
+    );
+  }
+  return { keyParameter, hashParameter };
+}
+
+export interface CredentialsCommand {
+  readonly account: string;
+  readonly options: StoreOptions;
+  readonly region?: string;
+}
+
+/** The arguments, checked with the monitor configuration's own rules for names. */
+export function parseCredentialsArgs(
+  argv: readonly string[],
+): { ok: true; command: CredentialsCommand } | { ok: false; help: boolean; errors: string[] } {
+  const flags = new Map<string, string>();
+  const positional: string[] = [];
+  const errors: string[] = [];
+  const known = ['--key-parameter', '--hash-parameter', '--kms-key-id', '--region'];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') return { ok: false, help: true, errors: [] };
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    if (known.includes(flag)) {
+      const value = flag === arg ? argv[++i] : arg.slice(eq + 1);
+      if (value === undefined || value === '' || (flag === arg && value.startsWith('--'))) {
+        errors.push(`${flag} needs a value`);
+      } else {
+        flags.set(flag, value);
+      }
+    } else if (arg.startsWith('-')) {
+      errors.push(`unknown option ${JSON.stringify(flag)}`);
+    } else {
+      positional.push(arg);
+    }
+  }
+  if (positional.length === 0) errors.push('the account name is missing');
+  if (positional.length > 1) {
+    errors.push(
+      'only the account name is an argument: the key and hash are asked for, never taken from the command line',
+    );
+  }
+  const account = positional[0] ?? '';
+  if (errors.length > 0) return { ok: false, help: false, errors };
+
+  const keyParameter = flags.get('--key-parameter');
+  const hashParameter = flags.get('--hash-parameter');
+  const validated = parseMonitorConfig({
+    accounts: [{ name: account, keyParameter, hashParameter, thresholds: { warning: { amount: 0 } } }],
+  });
+  if (!validated.ok) {
+    const names: Record<string, string> = {
+      name: 'account',
+      keyParameter: '--key-parameter',
+      hashParameter: '--hash-parameter',
+    };
+    return {
+      ok: false,
+      help: false,
+      errors: validated.errors.map((e) =>
+        e.replace(/^accounts\[0\]\.(\w+)/, (_, field: string) => names[field] ?? field),
+      ),
+    };
+  }
+  const kmsKeyId = flags.get('--kms-key-id');
+  const region = flags.get('--region');
+  const options: StoreOptions = {
+    ...(keyParameter === undefined ? {} : { keyParameter }),
+    ...(hashParameter === undefined ? {} : { hashParameter }),
+    ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
+  };
+  return { ok: true, command: { account, options, ...(region === undefined ? {} : { region }) } };
+}
+
+/**
+ * An error when the value cannot be a credential, a warning when it merely looks unusual: the
+ * panel issues hex, but a user who knows better is not blocked.
+ */
+export function checkSecret(label: string, value: string): { error?: string; warning?: string } {
+  if (value === '') return { error: `the ${label} is empty` };
+  if (/\s/.test(value)) return { error: `the ${label} contains spaces or line breaks` };
+  if (!/^[0-9a-fA-F]+$/.test(value))
+    return { warning: `the ${label} is not hexadecimal, as the panel shows it` };
+  return {};
+}
+
+/** Reads one line from the terminal without showing it. Ctrl-C cancels. */
+function promptHidden(question: string): Promise<string> {
+  const input = process.stdin;
+  process.stderr.write(`${question} (input hidden): `);
+  input.setRawMode(true);
+  input.setEncoding('utf8');
+  input.resume();
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = (done: () => void): void => {
+      input.off('data', onData);
+      input.setRawMode(false);
+      input.pause();
+      process.stderr.write('\n');
+      done();
+    };
+    const onData = (chunk: string): void => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') {
+          finish(() => resolve(value));
+          return;
+        }
+        if (ch === '\u0003' || ch === '\u0004') {
+          finish(() => reject(new Error('cancelled')));
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    input.on('data', onData);
+  });
+}
+
+/** From a pipe: the first two lines are the key and the hash. */
+async function readTwoLines(): Promise<[string, string]> {
+  const lines: string[] = [];
+  const reader = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of reader) {
+    lines.push(line.trim());
+    if (lines.length === 2) break;
+  }
+  reader.close();
+  return [lines[0] ?? '', lines[1] ?? ''];
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCredentialsArgs(argv);
+  if (!parsed.ok) {
+    if (parsed.help) {
+      process.stdout.write(
+        `${CREDENTIALS_USAGE}\nPrompts for the API key and hash (hidden) and stores them as SSM SecureStrings.\n`,
+      );
+      return 0;
+    }
+    process.stderr.write(`${parsed.errors.map((e) => `error: ${e}`).join('\n')}\n${CREDENTIALS_USAGE}\n`);
+    return 2;
+  }
+  const { account, options, region } = parsed.command;
+  let key: string;
+  let hash: string;
+  try {
+    if (process.stdin.isTTY) {
+      key = (await promptHidden(`API key for ${account}`)).trim();
+      hash = (await promptHidden(`API hash for ${account}`)).trim();
+    } else {
+      [key, hash] = await readTwoLines();
+    }
+  } catch {
+    process.stderr.write('Cancelled: nothing was stored.\n');
+    return 130;
+  }
+  const checks = [checkSecret('API key', key), checkSecret('API hash', hash)];
+  const errors = checks.flatMap((c) => (c.error ? [c.error] : []));
+  if (errors.length > 0) {
+    process.stderr.write(`${errors.map((e) => `error: ${e}`).join('\n')}\nNothing was stored.\n`);
+    return 1;
+  }
+  for (const c of checks) if (c.warning) process.stderr.write(`warning: ${c.warning}\n`);
+
+  const client = new SSMClient(region === undefined ? {} : { region });
+  try {
+    const stored = await storeCredentials(client, account, key, hash, options);
+    const encryption = options.kmsKeyId ? `KMS key ${options.kmsKeyId}` : 'the default aws/ssm key';
+    process.stdout.write(
+      `Stored the credentials of account "${account}" as SecureStrings (encrypted with ${encryption}):\n` +
+        `  ${stored.keyParameter}\n  ${stored.hashParameter}\n`,
+    );
+    return 0;
+  } catch (error) {
+    const message = redact(awsErrorMessage(error), [key, hash]);
+    process.stderr.write(`error: could not store the credentials: ${awsErrorName(error)}: ${message}\n`);
+    return 1;
+  } finally {
+    client.destroy();
+  }
+}
+
+function redact(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length > 0).reduce((out, secret) => out.split(secret).join('***'), text);
+}
+
+function isMainModule(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) {
+  process.exitCode = await main(process.argv.slice(2));
+}
