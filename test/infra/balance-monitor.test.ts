@@ -1,0 +1,714 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Capture, Match, type Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ALARM_NOTICE_KINDS } from '../../infra/alarm-notices.js';
+import {
+  BalanceMonitor,
+  functionTimeoutSeconds,
+  MAX_MONITOR_CONFIG_BYTES,
+} from '../../infra/balance-monitor.js';
+import { BalanceMonitorStack } from '../../infra/balance-monitor-stack.js';
+import { SANDBOX_CREDENTIALS } from '../../lambda/adapters/sandbox-provider.js';
+import { ConfigError, parseMonitorConfig } from '../../lambda/core/config.js';
+import {
+  appContext,
+  ENV,
+  EXAMPLE_CONFIG,
+  logicalId,
+  onlyResource,
+  render,
+  type Statement,
+  statementsOfRole,
+  synthTemplate,
+  withConfig,
+} from './fixture.js';
+
+const KEY_ARN = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const SUBSCRIPTIONS = [
+  { email: 'ops@example.com' },
+  { sms: '+905551112233', minSeverity: 'CRITICAL' },
+  { https: 'https://hooks.example.com/balance', minSeverity: 'WARNING' },
+];
+const TWO_ACCOUNTS = [
+  ...(EXAMPLE_CONFIG.accounts as unknown[]),
+  { name: 'backup', keyParameter: 'sms-backup-key', thresholds: { critical: { sms: 50 } } },
+];
+
+let template: Template;
+let stack: BalanceMonitorStack;
+let ids: {
+  topic: string;
+  table: string;
+  fn: string;
+  fnRole: string;
+  logGroup: string;
+  queue: string;
+  scheduleRole: string;
+};
+
+beforeAll(() => {
+  ({ template, stack } = synthTemplate(withConfig({ subscriptions: SUBSCRIPTIONS })));
+  const m = stack.monitor;
+  ids = {
+    topic: logicalId(m.topic),
+    table: logicalId(m.table),
+    fn: logicalId(m.fn),
+    fnRole: logicalId(m.fn.role ?? m.fn),
+    logGroup: logicalId(m.logGroup),
+    queue: logicalId(m.deadLetterQueue),
+    scheduleRole: logicalId(m.node.findChild('ScheduleRole')),
+  };
+});
+
+const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+describe('the schedule', () => {
+  it('invokes the function at the configured rate in the configured time zone', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      ScheduleExpressionTimezone: 'Europe/Istanbul',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: Match.objectLike({ Arn: arnOf(ids.fn), RoleArn: arnOf(ids.scheduleRole) }),
+    });
+  });
+
+  it('retries twice within an hour, then leaves the invocation in the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Target: Match.objectLike({
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: arnOf(ids.queue) },
+      }),
+    });
+  });
+
+  it('passes a cron expression through with the time zone', () => {
+    const { template: cron } = synthTemplate(
+      withConfig({
+        schedule: 'cron(0/30 8-20 ? * MON-FRI *)',
+        timeZone: 'Europe/Berlin',
+        noCheckAlarmMinutes: 90,
+      }),
+    );
+    cron.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0/30 8-20 ? * MON-FRI *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+    });
+  });
+
+  it('has a role only the scheduler of this account can assume, to invoke exactly this function', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': ENV.account } },
+          },
+        ],
+      },
+    });
+    expect(statementsOfRole(template, ids.scheduleRole)).toEqual([
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: arnOf(ids.fn) },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.queue) },
+    ]);
+  });
+
+  it('has a dead-letter queue that refuses plain HTTP, is encrypted by SQS and keeps messages 14 days', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 86_400,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: arnOf(ids.queue),
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('the function', () => {
+  it('runs on nodejs24.x, ARM64, with 128 MB and the bundled ESM handler', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 128,
+      Handler: 'index.handler',
+      Role: arnOf(ids.fnRole),
+    });
+  });
+
+  it('has a timeout beyond the HTTP deadline by a margin for credentials, state and publishing', () => {
+    const timeout = new Capture();
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: timeout });
+    const deadlineSeconds = stack.monitor.config.monitor.deadlineMs / 1000;
+    expect(timeout.asNumber()).toBe(30);
+    expect(timeout.asNumber()).toBeGreaterThanOrEqual(deadlineSeconds + 10);
+  });
+
+  it('allows one deadline per wave of concurrently checked accounts', () => {
+    const monitor = { ...stack.monitor.config.monitor, concurrency: 5, deadlineMs: 15_000 };
+    const accounts = Array.from({ length: 11 }, () => monitor.accounts[0]).filter((a) => a !== undefined);
+    expect(functionTimeoutSeconds({ ...monitor, accounts })).toBe(3 * 15 + 15);
+  });
+
+  it('receives exactly MONITOR_CONFIG, TOPIC_ARN and TABLE_NAME', () => {
+    const variables = new Capture();
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: variables } });
+    expect(Object.keys(variables.asObject()).sort()).toEqual(['MONITOR_CONFIG', 'TABLE_NAME', 'TOPIC_ARN']);
+    expect(variables.asObject().TOPIC_ARN).toEqual({ Ref: ids.topic });
+    expect(variables.asObject().TABLE_NAME).toEqual({ Ref: ids.table });
+  });
+
+  it("gets a MONITOR_CONFIG that the function's own validator turns back into the synthesized configuration", () => {
+    const variables = new Capture();
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: variables } });
+    const parsed = parseMonitorConfig(JSON.parse(String(variables.asObject().MONITOR_CONFIG)));
+    expect(parsed).toEqual({ ok: true, value: stack.monitor.config.monitor });
+  });
+
+  it('logs to its own log group, kept 90 days', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: ids.logGroup } },
+    });
+  });
+
+  it('keeps logs as long as configured', () => {
+    const { template: short } = synthTemplate(withConfig({ logRetentionDays: 30 }));
+    short.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe("the function's permissions", () => {
+  it('come from its own role, which only Lambda assumes and which has no managed policy', () => {
+    const role = template.findResources('AWS::IAM::Role')[ids.fnRole];
+    expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+    ]);
+  });
+
+  it('are exactly: its log streams, the credential parameters, three table actions and publishing to the topic', () => {
+    expect(statementsOfRole(template, ids.fnRole)).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: arnOf(ids.logGroup),
+      },
+      {
+        Sid: 'ReadCredentialParameters',
+        Action: 'ssm:GetParameters',
+        Effect: 'Allow',
+        Resource: [
+          'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-hash',
+          'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-key',
+        ],
+      },
+      {
+        Sid: 'KeepAlertStateAndSamples',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Effect: 'Allow',
+        Resource: arnOf(ids.table),
+      },
+      { Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: ids.topic } },
+    ]);
+  });
+
+  it('cover the exact parameter names of every account, custom names included', () => {
+    const { template: two, stack: twoStack } = synthTemplate(withConfig({ accounts: TWO_ACCOUNTS }));
+    const ssm = statementsOfRole(two, logicalId(twoStack.monitor.fn.role ?? twoStack.monitor.fn)).find(
+      (s) => s.Sid === 'ReadCredentialParameters',
+    );
+    expect(ssm?.Resource).toEqual([
+      'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/backup/api-hash',
+      'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-hash',
+      'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-key',
+      'arn:aws:ssm:eu-central-1:123456789012:parameter/sms-backup-key',
+    ]);
+  });
+
+  it('include kms:Decrypt on the customer-managed key only, and only through SSM, when one is configured', () => {
+    const { template: withKey, stack: keyStack } = synthTemplate(withConfig({ parameterKmsKeyArn: KEY_ARN }));
+    const statements = statementsOfRole(withKey, logicalId(keyStack.monitor.fn.role ?? keyStack.monitor.fn));
+    expect(statements.filter((s) => String(s.Action).startsWith('kms:'))).toEqual([
+      {
+        Sid: 'DecryptCredentialParameters',
+        Action: 'kms:Decrypt',
+        Effect: 'Allow',
+        Resource: KEY_ARN,
+        Condition: { StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  it('include no KMS permission under the AWS-managed aws/ssm key', () => {
+    expect(
+      statementsOfRole(template, ids.fnRole).some((s) => JSON.stringify(s.Action).includes('kms:')),
+    ).toBe(false);
+  });
+});
+
+describe('every IAM policy in the stack', () => {
+  it('names its resources without wildcards', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Statement[],
+    );
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toContain('*');
+  });
+
+  it('belongs to a role without managed policies', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('the topic', () => {
+  it('refuses publishing without TLS', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Sid: 'AllowPublishThroughSSLOnly',
+            Action: 'sns:Publish',
+            Effect: 'Deny',
+            Principal: '*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: { Ref: ids.topic },
+          },
+        ],
+      },
+      Topics: [{ Ref: ids.topic }],
+    });
+  });
+
+  it('sends everything to a subscription without a minimum severity', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: { Ref: ids.topic },
+      FilterPolicy: Match.absent(),
+    });
+  });
+
+  it('sends only CRITICAL notices to a subscription with minimum severity CRITICAL', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sms',
+      Endpoint: '+905551112233',
+      FilterPolicy: { severity: ['CRITICAL'] },
+    });
+  });
+
+  it('sends WARNING and CRITICAL notices to a subscription with minimum severity WARNING', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'https',
+      Endpoint: 'https://hooks.example.com/balance',
+      FilterPolicy: { severity: ['WARNING', 'CRITICAL'] },
+    });
+  });
+
+  it('parks notices an https subscriber could not take in the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'https',
+      RedrivePolicy: { deadLetterTargetArn: arnOf(ids.queue) },
+    });
+  });
+});
+
+describe('the state table', () => {
+  it('is on demand, keyed by pk and sk, expires samples by expiresAt and has point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('survives deleting the stack by default', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('is deleted with the stack when tableRemovalPolicy is destroy', () => {
+    const { template: destroy } = synthTemplate(withConfig({ tableRemovalPolicy: 'destroy' }));
+    destroy.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('the alarms', () => {
+  it('include a dead-man alarm per account: no Balance sample for four 15-minute periods, missing data breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'IletiMerkeziBalanceMonitor-no-successful-check-main',
+      Namespace: 'IletiMerkezi/BalanceMonitor',
+      MetricName: 'Balance',
+      Dimensions: [{ Name: 'Account', Value: 'main' }],
+      Statistic: 'SampleCount',
+      Period: 900,
+      EvaluationPeriods: 4,
+      DatapointsToAlarm: 4,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('let a new dead-man alarm warm up for one window, so it does not fire before the first run', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'IletiMerkeziBalanceMonitor-no-successful-check-main',
+      WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: 60 },
+    });
+  });
+
+  it('follow noCheckAlarmMinutes for the dead-man window', () => {
+    const { template: short } = synthTemplate(withConfig({ noCheckAlarmMinutes: 30 }));
+    short.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Balance',
+      Period: 900,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+    });
+  });
+
+  it('create one dead-man alarm for each account', () => {
+    const { template: two } = synthTemplate(withConfig({ accounts: TWO_ACCOUNTS }));
+    two.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Balance' }, 2);
+    two.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Dimensions: [{ Name: 'Account', Value: 'backup' }],
+    });
+  });
+
+  it('include function errors: any error in the last two intervals, missing data not breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'IletiMerkeziBalanceMonitor-function-errors',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
+      Statistic: 'Sum',
+      Period: 900,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('include a message waiting in the dead-letter queue, missing data not breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'IletiMerkeziBalanceMonitor-dead-letters',
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('say what to do', () => {
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(render(alarm.Properties.AlarmDescription)).toContain('What to do:');
+    }
+  });
+
+  it('have no actions of their own: their notices go through the alarm notice rule', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toBeUndefined();
+      expect(alarm.Properties.OKActions).toBeUndefined();
+      expect(alarm.Properties.InsufficientDataActions).toBeUndefined();
+    }
+  });
+});
+
+describe('alarm notices', () => {
+  it('are triggered by these alarms entering ALARM, or returning from ALARM to OK, never by a new alarm turning OK', () => {
+    const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        resources: Match.arrayEquals(alarmIds.map(arnOf)),
+        detail: {
+          $or: [
+            { state: { value: ['ALARM'] } },
+            { previousState: { value: ['ALARM'] }, state: { value: ['OK'] } },
+          ],
+        },
+      },
+    });
+  });
+
+  it('start the publishing state machine, with retries and the dead-letter queue', () => {
+    const machine = onlyResource(template, 'AWS::StepFunctions::StateMachine');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: machine.id },
+          DeadLetterConfig: { Arn: arnOf(ids.queue) },
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        }),
+      ],
+    });
+  });
+
+  it('are published to the topic with the severity and kind attributes that subscriptions filter on', () => {
+    const machine = onlyResource(template, 'AWS::StepFunctions::StateMachine');
+    const definition = JSON.parse(render(machine.properties.DefinitionString));
+    expect(definition.QueryLanguage).toBe('JSONata');
+    const publish = definition.States.Publish;
+    expect(publish.Resource).toBe(`arn:\${AWS::Partition}:states:::sns:publish`);
+    expect(publish.Arguments.TopicArn).toBe(`\${${ids.topic}}`);
+    expect(publish.Arguments.MessageStructure).toBe('json');
+    expect(publish.Arguments.MessageAttributes.severity).toEqual({
+      DataType: 'String',
+      StringValue: 'CRITICAL',
+    });
+    expect(publish.Arguments.MessageAttributes.kind.StringValue).toContain(ALARM_NOTICE_KINDS.alarm);
+    expect(publish.Arguments.MessageAttributes.kind.StringValue).toContain(ALARM_NOTICE_KINDS.resolved);
+  });
+
+  it('have a subject SNS accepts and a text that says RESOLVED when an alarm clears', () => {
+    const machine = onlyResource(template, 'AWS::StepFunctions::StateMachine');
+    const publish = JSON.parse(render(machine.properties.DefinitionString)).States.Publish;
+    expect(publish.Arguments.Subject).toMatch(/^\{% \$substring\(.*'ALARM: '.*'RESOLVED: '.*, 0, 99\) %\}$/);
+    expect(publish.Arguments.Message).toContain(
+      "'RESOLVED: ' & $states.input.detail.alarmName & ' is OK again: '",
+    );
+    expect(publish.Arguments.Message).toContain('$states.input.detail.configuration.description');
+  });
+
+  it('come from a state machine that may only publish to the topic', () => {
+    const roleId = logicalId(stack.monitor.alarmNotices.stateMachine.role);
+    expect(statementsOfRole(template, roleId)).toEqual([
+      { Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: ids.topic } },
+    ]);
+  });
+});
+
+interface Widget {
+  type: string;
+  properties: {
+    title: string;
+    metrics?: unknown[][];
+    annotations?: { horizontal: { value: number; label: string }[] };
+    query?: string;
+    view?: string;
+  };
+}
+
+function dashboardWidgets(t: Template): Widget[] {
+  const dashboard = onlyResource(t, 'AWS::CloudWatch::Dashboard');
+  return JSON.parse(render(dashboard.properties.DashboardBody)).widgets;
+}
+
+function widget(widgets: Widget[], title: string): Widget['properties'] {
+  const found = widgets.find((w) => w.properties.title === title);
+  if (!found) throw new Error(`no widget "${title}" in ${widgets.map((w) => w.properties.title).join(', ')}`);
+  return found.properties;
+}
+
+describe('the dashboard', () => {
+  it('draws the balance per account with the warning and critical amounts as lines', () => {
+    const balance = widget(dashboardWidgets(template), 'Balance (TL): main');
+    expect(balance.metrics).toEqual([
+      ['IletiMerkezi/BalanceMonitor', 'Balance', 'Account', 'main', expect.anything()],
+    ]);
+    expect(balance.annotations?.horizontal).toEqual([
+      expect.objectContaining({ value: 100, label: 'warning' }),
+      expect.objectContaining({ value: 25, label: 'critical' }),
+    ]);
+  });
+
+  it('draws the SMS estimate per account with the SMS thresholds as lines', () => {
+    const sms = widget(dashboardWidgets(template), 'SMS left (estimate): main');
+    expect(sms.metrics).toEqual([
+      ['IletiMerkezi/BalanceMonitor', 'SmsBalance', 'Account', 'main', expect.anything()],
+    ]);
+    expect(sms.annotations?.horizontal).toEqual([
+      expect.objectContaining({ value: 500, label: 'warning' }),
+      expect.objectContaining({ value: 150, label: 'critical' }),
+    ]);
+  });
+
+  it('counts successful checks as the samples of Balance', () => {
+    const checks = widget(dashboardWidgets(template), 'Successful checks per hour');
+    expect(checks.metrics).toEqual([
+      [
+        'IletiMerkezi/BalanceMonitor',
+        'Balance',
+        'Account',
+        'main',
+        expect.objectContaining({ stat: 'SampleCount', period: 3600 }),
+      ],
+    ]);
+  });
+
+  it("reads failed checks and days to empty from the function's log lines", () => {
+    const widgets = dashboardWidgets(template);
+    const source = `SOURCE '\${${ids.logGroup}}'`;
+    const perHour = widget(widgets, 'Failed checks per hour');
+    expect(perHour.query).toBe(
+      `${source} | filter message = "account checked" and outcome = "failed"\n| stats count(*) as failedChecks by bin(1h)`,
+    );
+    expect(widget(widgets, 'Latest failed checks').query).toContain('failureKind');
+    const daysToEmpty = widget(widgets, 'Latest reading and days to empty (forecast)');
+    expect(daysToEmpty.query).toMatch(
+      /^SOURCE '.*' \| filter message = "account checked" and outcome = "ok"\n\| stats latest\(daysToEmpty\)/,
+    );
+    expect(daysToEmpty.view).toBe('table');
+  });
+
+  it("shows the function's free metrics: runs, errors and duration", () => {
+    const widgets = dashboardWidgets(template);
+    const fnRef = `\${${ids.fn}}`;
+    expect(widget(widgets, 'Function runs and errors').metrics).toEqual([
+      ['AWS/Lambda', 'Invocations', 'FunctionName', fnRef, expect.anything()],
+      ['AWS/Lambda', 'Errors', 'FunctionName', fnRef, expect.anything()],
+    ]);
+    expect(widget(widgets, 'Function duration (ms)').metrics?.map((m) => m[1])).toEqual([
+      'Duration',
+      'Duration',
+    ]);
+  });
+
+  it('is left out, with its URL output, when dashboard is false', () => {
+    const { template: none } = synthTemplate(withConfig({ dashboard: false }));
+    none.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(Object.keys(none.findOutputs('*')).some((k) => k.includes('DashboardUrl'))).toBe(false);
+  });
+});
+
+describe('the outputs', () => {
+  it('give the topic ARN, table name, function name, dashboard URL and the parameters to store', () => {
+    const outputs = template.findOutputs('*');
+    const byName = (name: string) => Object.entries(outputs).find(([k]) => k.includes(name))?.[1];
+    expect(byName('TopicArn')?.Value).toEqual({ Ref: ids.topic });
+    expect(byName('TableName')?.Value).toEqual({ Ref: ids.table });
+    expect(byName('FunctionName')?.Value).toEqual({ Ref: ids.fn });
+    expect(byName('DashboardUrl')?.Value).toBe(
+      'https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#dashboards:name=IletiMerkeziBalanceMonitor',
+    );
+    expect(byName('CredentialParameters')?.Value).toBe(
+      '/iletimerkezi/main/api-key /iletimerkezi/main/api-hash',
+    );
+    expect(byName('CredentialParameters')?.Description).toContain('npm run credentials -- <account>');
+  });
+});
+
+describe('the template', () => {
+  it('holds parameter names but no credential: nothing like a key or hash value', () => {
+    const text = JSON.stringify(template.toJSON());
+    expect(text).not.toContain(SANDBOX_CREDENTIALS.key);
+    expect(text).not.toContain(SANDBOX_CREDENTIALS.hash);
+    const strings: string[] = [];
+    const collect = (value: unknown): void => {
+      if (typeof value === 'string') strings.push(value);
+      // Statement ids are names CDK derives from construct paths, like logical ids.
+      else if (value && typeof value === 'object') {
+        for (const [key, inner] of Object.entries(value)) if (key !== 'Sid') collect(inner);
+      }
+    };
+    collect(template.toJSON());
+    const logicalIds = new Set(Object.keys(template.toJSON().Resources));
+    // A key or hash is a long unbroken run of letters and digits; here only logical ids look like one.
+    const secretLike = /^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9+=]{20,}$/;
+    expect(strings.filter((s) => secretLike.test(s) && !logicalIds.has(s))).toEqual([]);
+  });
+});
+
+describe('configuration errors at synth', () => {
+  it('list every error of the cdk.json context at once, each naming its field', () => {
+    const app = new App({
+      context: appContext({
+        accounts: [{ name: 'main', thresholds: { warning: { amount: 10 }, critical: { amount: 50 } } }],
+        schedule: 'every 15 minutes',
+        subscriptions: [{ email: 'ops-at-example.com' }, { sms: '05551112233' }],
+      }),
+    });
+    let error: unknown;
+    try {
+      new BalanceMonitorStack(app, 'Bad', { env: ENV });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(/^Invalid cdk\.json context "balanceMonitor":/);
+    expect((error as ConfigError).errors).toEqual([
+      'accounts[0].thresholds.critical.amount: must not be above warning.amount (50 > 10)',
+      expect.stringMatching(/^schedule: must be "rate\(N minutes\|hours\|days\)"/),
+      'subscriptions[0].email: must be an email address like ops@example.com, got "ops-at-example.com"',
+      'subscriptions[1].sms: must be E.164 like +905551112233, got "05551112233"',
+    ]);
+  });
+
+  it('say where the configuration belongs when cdk.json has none', () => {
+    const app = new App({ context: appContext(undefined) });
+    expect(() => new BalanceMonitorStack(app, 'Empty', { env: ENV })).toThrow(
+      /cdk\.json has no "context": \{ "balanceMonitor"/,
+    );
+  });
+
+  it('are raised by the construct itself for props that skip the stack', () => {
+    const scope = new Stack(new App(), 'Direct', { env: ENV });
+    expect(
+      () =>
+        new BalanceMonitor(scope, 'Monitor', {
+          accounts: [{ name: 'main', thresholds: {} }],
+          subscriptions: [{ sms: '+90' }],
+          code: lambda.Code.fromInline('export const handler = async () => ({})'),
+        }),
+    ).toThrow(
+      new ConfigError('BalanceMonitor props', [
+        'accounts[0].thresholds: at least one threshold is needed (warning or critical, amount or sms)',
+        'subscriptions[0].sms: must be E.164 like +905551112233, got "+90"',
+      ]),
+    );
+  });
+
+  it("refuse a configuration too large for Lambda's 4 KB of environment variables", () => {
+    const accounts = Array.from({ length: 30 }, (_, i) => ({
+      name: `account-${i}`,
+      keyParameter: `/company/sms-provider/account-${i}/api-key`,
+      hashParameter: `/company/sms-provider/account-${i}/api-hash`,
+      thresholds: { warning: { amount: 1000, sms: 5000 }, critical: { amount: 250, sms: 1500 } },
+    }));
+    const scope = new Stack(new App(), 'Large', { env: ENV });
+    expect(
+      () => new BalanceMonitor(scope, 'Monitor', { accounts, code: lambda.Code.fromInline('x') }),
+    ).toThrow(
+      new RegExp(
+        `accounts: the monitor configuration takes \\d+ bytes in the function's MONITOR_CONFIG variable, over the ${MAX_MONITOR_CONFIG_BYTES} bytes left of Lambda's 4 KB`,
+      ),
+    );
+  });
+
+  it('warn at synth when nobody is subscribed', () => {
+    const { stack: lonely } = synthTemplate(EXAMPLE_CONFIG);
+    Annotations.fromStack(lonely).hasWarning(
+      '*',
+      Match.stringLikeRegexp('No subscriptions in cdk.json context'),
+    );
+  });
+});

@@ -1,0 +1,340 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compactMonitorConfig,
+  noCheckAlarmShape,
+  noCheckWindowMinutes,
+  parseStackConfig,
+  type StackConfig,
+} from '../../infra/config.js';
+import { DEFAULT_POLICY, parseMonitorConfig } from '../../lambda/core/config.js';
+
+const ACCOUNT = { name: 'main', thresholds: { warning: { amount: 100 }, critical: { amount: 25 } } };
+const base = (overrides: Record<string, unknown> = {}) => ({ accounts: [ACCOUNT], ...overrides });
+
+function valid(input: unknown): StackConfig {
+  const result = parseStackConfig(input);
+  if (!result.ok) throw new Error(`expected a valid configuration, got:\n${result.errors.join('\n')}`);
+  return result.value;
+}
+
+function errorsOf(input: unknown): string[] {
+  const result = parseStackConfig(input);
+  if (result.ok) throw new Error('expected the configuration to be rejected');
+  return result.errors;
+}
+
+describe('stack configuration defaults', () => {
+  it('checks every 15 minutes, keeps logs 90 days, has a dashboard and retains the table', () => {
+    const config = valid(base());
+    expect(config.schedule).toEqual({ kind: 'rate', expression: 'rate(15 minutes)', intervalMinutes: 15 });
+    expect(config.logRetentionDays).toBe(90);
+    expect(config.dashboard).toBe(true);
+    expect(config.tableRemovalPolicy).toBe('retain');
+    expect(config.subscriptions).toEqual([]);
+    expect(config.parameterKmsKeyArn).toBeUndefined();
+  });
+
+  it('validates the monitor part with the core validator and fills its defaults', () => {
+    const config = valid(base({ locale: 'tr' }));
+    expect(config.monitor.locale).toBe('tr');
+    expect(config.monitor.timeZone).toBe('Europe/Istanbul');
+    expect(config.monitor.accounts[0]?.keyParameter).toBe('/iletimerkezi/main/api-key');
+    expect(config.monitor.accounts[0]?.policy).toEqual(DEFAULT_POLICY);
+  });
+});
+
+describe('schedule', () => {
+  it.each([
+    ['rate(1 minute)', 1],
+    ['rate(5 minutes)', 5],
+    ['rate(1 hour)', 60],
+    ['rate(2 hours)', 120],
+    ['rate(1 day)', 1440],
+  ])('accepts %s as an interval of %i minutes', (expression, minutes) => {
+    expect(valid(base({ schedule: expression })).schedule).toEqual({
+      kind: 'rate',
+      expression,
+      intervalMinutes: minutes,
+    });
+  });
+
+  it.each([
+    ['rate(1 minutes)', 'write "rate(1 minute)"'],
+    ['rate(5 minute)', 'write "rate(5 minutes)"'],
+  ])('rejects %s, which AWS refuses, and says how to write it', (expression, hint) => {
+    expect(errorsOf(base({ schedule: expression }))).toEqual([expect.stringMatching(/^schedule: /)]);
+    expect(errorsOf(base({ schedule: expression }))[0]).toContain(hint);
+  });
+
+  it('rejects a rate of zero', () => {
+    expect(errorsOf(base({ schedule: 'rate(0 minutes)' }))).toEqual([
+      expect.stringContaining('schedule: the rate must be at least 1'),
+    ]);
+  });
+
+  it('accepts a six-field cron expression with one "?" day field', () => {
+    const config = valid(base({ schedule: 'cron(0/30 8-20 ? * MON-FRI *)', noCheckAlarmMinutes: 90 }));
+    expect(config.schedule).toEqual({ kind: 'cron', expression: 'cron(0/30 8-20 ? * MON-FRI *)' });
+  });
+
+  it('rejects a five-field cron expression, naming the six fields', () => {
+    expect(errorsOf(base({ schedule: 'cron(0 * * * *)', noCheckAlarmMinutes: 90 }))).toEqual([
+      expect.stringContaining(
+        'schedule: a cron expression has 6 fields (minutes hours day-of-month month day-of-week year)',
+      ),
+    ]);
+  });
+
+  it('rejects a cron expression with both day fields set', () => {
+    expect(errorsOf(base({ schedule: 'cron(0 8 1 * MON *)', noCheckAlarmMinutes: 90 }))).toEqual([
+      'schedule: in a cron expression exactly one of day-of-month and day-of-week must be "?"',
+    ]);
+  });
+
+  it.each(['every 15 minutes', 'rate(15 seconds)', 'at(2030-01-01T00:00:00)', ''])(
+    'rejects %j with an example',
+    (expression) => {
+      expect(errorsOf(base({ schedule: expression }))).toEqual([
+        expect.stringMatching(
+          /^schedule: must be "rate\(N minutes\|hours\|days\)" or "cron\(6 fields\)", e\.g\. "rate\(15 minutes\)"/,
+        ),
+      ]);
+    },
+  );
+
+  it('requires noCheckAlarmMinutes with a cron schedule, whose gaps it cannot know', () => {
+    expect(errorsOf(base({ schedule: 'cron(0 9 * * ? *)' }))).toEqual([
+      'noCheckAlarmMinutes: is required with a cron schedule: a bit more than the longest gap between two runs',
+    ]);
+  });
+});
+
+describe('subscriptions', () => {
+  it('reads email, sms and https subscriptions with their minimum severities', () => {
+    const config = valid(
+      base({
+        subscriptions: [
+          { email: 'ops@example.com' },
+          { sms: '+905551112233', minSeverity: 'CRITICAL' },
+          { https: 'https://hooks.example.com/balance', minSeverity: 'WARNING' },
+        ],
+      }),
+    );
+    expect(config.subscriptions).toEqual([
+      { protocol: 'email', endpoint: 'ops@example.com' },
+      { protocol: 'sms', endpoint: '+905551112233', minSeverity: 'CRITICAL' },
+      { protocol: 'https', endpoint: 'https://hooks.example.com/balance', minSeverity: 'WARNING' },
+    ]);
+  });
+
+  it('rejects a bad email address, naming its index', () => {
+    expect(
+      errorsOf(base({ subscriptions: [{ email: 'ops@example.com' }, { email: 'ops.example.com' }] })),
+    ).toEqual([
+      'subscriptions[1].email: must be an email address like ops@example.com, got "ops.example.com"',
+    ]);
+  });
+
+  it.each(['05551112233', '+90 555 111 22 33', '+0905551112233', '+9055'])(
+    'rejects the phone number %j as not E.164',
+    (sms) => {
+      expect(errorsOf(base({ subscriptions: [{ sms }] }))).toEqual([
+        `subscriptions[0].sms: must be E.164 like +905551112233, got ${JSON.stringify(sms)}`,
+      ]);
+    },
+  );
+
+  it('rejects a plain http endpoint', () => {
+    expect(errorsOf(base({ subscriptions: [{ https: 'http://hooks.example.com' }] }))).toEqual([
+      'subscriptions[0].https: must be an https:// URL, got "http://hooks.example.com"',
+    ]);
+  });
+
+  it('rejects credentials in an https endpoint, which would land in the template', () => {
+    expect(errorsOf(base({ subscriptions: [{ https: 'https://user:pass@hooks.example.com' }] }))).toEqual([
+      'subscriptions[0].https: must not contain credentials: they would be stored in the template',
+    ]);
+  });
+
+  it('rejects a subscription with two protocols or none', () => {
+    expect(
+      errorsOf(base({ subscriptions: [{ email: 'ops@example.com', sms: '+905551112233' }, {}] })),
+    ).toEqual([
+      'subscriptions[0]: needs exactly one of "email", "sms" or "https"',
+      'subscriptions[1]: needs exactly one of "email", "sms" or "https"',
+    ]);
+  });
+
+  it('rejects an unknown minimum severity', () => {
+    expect(errorsOf(base({ subscriptions: [{ email: 'ops@example.com', minSeverity: 'OK' }] }))).toEqual([
+      'subscriptions[0].minSeverity: must be "WARNING" or "CRITICAL", got "OK"',
+    ]);
+  });
+
+  it('rejects an unknown field in a subscription', () => {
+    expect(errorsOf(base({ subscriptions: [{ email: 'ops@example.com', protocol: 'email' }] }))).toEqual([
+      'subscriptions[0].protocol: unknown field (allowed: email, sms, https, minSeverity)',
+    ]);
+  });
+
+  it('rejects the same endpoint twice', () => {
+    expect(
+      errorsOf(base({ subscriptions: [{ email: 'ops@example.com' }, { email: 'ops@example.com' }] })),
+    ).toEqual(['subscriptions[1]: duplicate subscription email ops@example.com']);
+  });
+});
+
+describe('other infrastructure fields', () => {
+  it('accepts a log retention CloudWatch offers and rejects any other', () => {
+    expect(valid(base({ logRetentionDays: 30 })).logRetentionDays).toBe(30);
+    expect(errorsOf(base({ logRetentionDays: 45 }))).toEqual([
+      expect.stringMatching(/^logRetentionDays: must be one of 1, 3, 5, 7, 14, 30, 60, 90,.* got 45$/),
+    ]);
+  });
+
+  it('turns the dashboard off, and rejects a non-boolean', () => {
+    expect(valid(base({ dashboard: false })).dashboard).toBe(false);
+    expect(errorsOf(base({ dashboard: 'no' }))).toEqual(['dashboard: must be true or false, got "no"']);
+  });
+
+  it('accepts a KMS key ARN for the parameters and rejects an alias', () => {
+    const arn = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(valid(base({ parameterKmsKeyArn: arn })).parameterKmsKeyArn).toBe(arn);
+    expect(errorsOf(base({ parameterKmsKeyArn: 'alias/iletimerkezi' }))).toEqual([
+      expect.stringMatching(/^parameterKmsKeyArn: must be a KMS key ARN like arn:aws:kms:/),
+    ]);
+  });
+
+  it('destroys the table only when asked in so many words', () => {
+    expect(valid(base({ tableRemovalPolicy: 'destroy' })).tableRemovalPolicy).toBe('destroy');
+    expect(errorsOf(base({ tableRemovalPolicy: 'delete' }))).toEqual([
+      'tableRemovalPolicy: must be "retain" or "destroy", got "delete"',
+    ]);
+  });
+
+  it('rejects a no-check window shorter than the schedule interval', () => {
+    expect(errorsOf(base({ schedule: 'rate(1 hour)', noCheckAlarmMinutes: 30 }))).toEqual([
+      'noCheckAlarmMinutes: must be at least the schedule interval (60 minutes), or the alarm fires between runs',
+    ]);
+  });
+
+  it('rejects a default no-check window beyond the 7 days CloudWatch looks back, naming the field behind it', () => {
+    expect(errorsOf(base({ schedule: 'rate(2 days)' }))).toEqual([
+      expect.stringMatching(
+        /^accounts\[0\]\.policy\.failuresBeforeAlert: the default gives a no-check alarm window of 11520 minutes/,
+      ),
+    ]);
+  });
+});
+
+describe('errors of the monitor part and the infrastructure part come together', () => {
+  it('reports thresholds out of order, a bad schedule and a bad phone number at once', () => {
+    const errors = errorsOf({
+      accounts: [{ name: 'main', thresholds: { warning: { amount: 10 }, critical: { amount: 50 } } }],
+      schedule: 'rate(15 minute)',
+      subscriptions: [{ sms: '5551112233' }],
+    });
+    expect(errors).toEqual([
+      'accounts[0].thresholds.critical.amount: must not be above warning.amount (50 > 10)',
+      expect.stringMatching(/^schedule: write "rate\(15 minutes\)"/),
+      'subscriptions[0].sms: must be E.164 like +905551112233, got "5551112233"',
+    ]);
+  });
+
+  it('rejects a configuration without accounts', () => {
+    expect(errorsOf({ accounts: [] })).toEqual([
+      expect.stringMatching(/^accounts: at least one account is needed/),
+    ]);
+  });
+
+  it('rejects an unknown top-level field, listing the known ones including the infrastructure fields', () => {
+    expect(errorsOf(base({ schedules: 'rate(5 minutes)' }))).toEqual([
+      expect.stringMatching(
+        /^config\.schedules: unknown field \(allowed: .*schedule, subscriptions, logRetentionDays/,
+      ),
+    ]);
+  });
+
+  it('rejects a configuration that is not an object', () => {
+    expect(errorsOf('main')).toEqual(['must be a JSON object, got "main"']);
+  });
+});
+
+describe('the no-check alarm window', () => {
+  it('is one interval longer than the failures the monitor waits for before it alerts itself', () => {
+    const config = valid(base());
+    const account = config.monitor.accounts[0];
+    if (!account) throw new Error('no account');
+    expect(noCheckWindowMinutes(config, account)).toBe(15 * (DEFAULT_POLICY.failuresBeforeAlert + 1));
+  });
+
+  it('follows a per-account failure policy', () => {
+    const config = valid({ accounts: [{ ...ACCOUNT, policy: { failuresBeforeAlert: 1 } }] });
+    const account = config.monitor.accounts[0];
+    if (!account) throw new Error('no account');
+    expect(noCheckWindowMinutes(config, account)).toBe(30);
+  });
+
+  it('is noCheckAlarmMinutes when given', () => {
+    const config = valid(base({ noCheckAlarmMinutes: 45 }));
+    const account = config.monitor.accounts[0];
+    if (!account) throw new Error('no account');
+    expect(noCheckWindowMinutes(config, account)).toBe(45);
+  });
+
+  it.each([
+    ['rate(15 minutes)', 60, { periodMinutes: 15, evaluationPeriods: 4 }],
+    ['rate(15 minutes)', 50, { periodMinutes: 15, evaluationPeriods: 4 }],
+    ['rate(1 minute)', 5, { periodMinutes: 1, evaluationPeriods: 5 }],
+    ['rate(30 minutes)', 3000, { periodMinutes: 60, evaluationPeriods: 50 }],
+    ['rate(1 day)', 5760, { periodMinutes: 1440, evaluationPeriods: 4 }],
+  ])('with %s over %i minutes is evaluated as %o', (schedule, window, shape) => {
+    expect(noCheckAlarmShape(valid(base({ schedule })).schedule, window)).toEqual(shape);
+  });
+
+  it('with a cron schedule splits the window into two periods', () => {
+    const config = valid(base({ schedule: 'cron(0 * * * ? *)', noCheckAlarmMinutes: 130 }));
+    expect(noCheckAlarmShape(config.schedule, 130)).toEqual({ periodMinutes: 65, evaluationPeriods: 2 });
+  });
+});
+
+describe('MONITOR_CONFIG', () => {
+  it('leaves out every default and parses back to the same configuration', () => {
+    const config = valid(base()).monitor;
+    const compact = compactMonitorConfig(config);
+    expect(compact).toEqual({ accounts: [{ name: 'main', thresholds: ACCOUNT.thresholds }] });
+    expect(parseMonitorConfig(JSON.parse(JSON.stringify(compact)))).toEqual({ ok: true, value: config });
+  });
+
+  it('keeps every value that differs from its default', () => {
+    const config = valid({
+      accounts: [
+        {
+          name: 'second',
+          keyParameter: '/sms/key',
+          hashParameter: '/sms/hash',
+          baseUrl: 'https://sandbox.example.com',
+          thresholds: { warning: { sms: 400 } },
+          policy: { failuresBeforeAlert: 5 },
+        },
+      ],
+      locale: 'tr',
+      timeZone: 'Europe/Berlin',
+      concurrency: 2,
+      attemptTimeoutMs: 3000,
+      deadlineMs: 9000,
+    }).monitor;
+    const compact = JSON.parse(JSON.stringify(compactMonitorConfig(config)));
+    expect(compact).toMatchObject({
+      locale: 'tr',
+      timeZone: 'Europe/Berlin',
+      concurrency: 2,
+      attemptTimeoutMs: 3000,
+    });
+    expect(compact.accounts[0]).toMatchObject({
+      keyParameter: '/sms/key',
+      baseUrl: 'https://sandbox.example.com',
+    });
+    expect(parseMonitorConfig(compact)).toEqual({ ok: true, value: config });
+  });
+});

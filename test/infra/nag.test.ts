@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { buildStack, EXAMPLE_CONFIG, withConfig } from './fixture.js';
+
+/** cdk-nag v3 runs as a validation plugin; a pack also reports directly through validateScope. */
+
+const EVERY_OPTION = withConfig({
+  accounts: [
+    ...(EXAMPLE_CONFIG.accounts as unknown[]),
+    { name: 'backup', keyParameter: '/sms/backup/key', thresholds: { critical: { sms: 50 } } },
+  ],
+  schedule: 'cron(0/15 * * * ? *)',
+  noCheckAlarmMinutes: 45,
+  subscriptions: [
+    { email: 'ops@example.com' },
+    { sms: '+905551112233', minSeverity: 'CRITICAL' },
+    { https: 'https://hooks.example.com/balance', minSeverity: 'WARNING' },
+  ],
+  parameterKmsKeyArn: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  tableRemovalPolicy: 'destroy',
+  dashboard: false,
+  logRetentionDays: 30,
+});
+
+function findings(config: unknown) {
+  const { app, packs } = buildStack(config);
+  return packs.flatMap((pack) =>
+    pack.validateScope(app).violations.map((v) => ({
+      rule: v.ruleName,
+      resources: v.violatingResources.map((r) => r.constructPath),
+    })),
+  );
+}
+
+/** Every acknowledgement recorded in the tree, with the construct it is attached to. */
+function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag AwsSolutions and Serverless packs', () => {
+  it('find nothing unacknowledged in the example configuration of cdk.json', () => {
+    expect(findings(EXAMPLE_CONFIG)).toEqual([]);
+  });
+
+  it('find nothing unacknowledged with every option in use', () => {
+    expect(findings(EVERY_OPTION)).toEqual([]);
+  });
+
+  it('do report a finding nobody acknowledged, so the two tests above are not vacuous', () => {
+    const { app, stack, packs } = buildStack(EXAMPLE_CONFIG);
+    new sqs.Queue(stack, 'UnguardedQueue');
+    const rules = packs.flatMap((pack) => pack.validateScope(app).violations.map((v) => v.ruleName));
+    expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']));
+  });
+
+  it('let synthesis through and write a validation report without errors', () => {
+    const { app } = buildStack(EVERY_OPTION);
+    const assembly = app.synth();
+    const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+    const violations = report.pluginReports.flatMap(
+      (r: { violations: { severity: string; ruleName: string }[] }) => r.violations,
+    );
+    expect(violations.filter((v: { severity: string }) => v.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('acknowledgements', () => {
+  const all = acknowledgements(buildStack(EVERY_OPTION).app);
+
+  it('are exactly these, each next to the resource it concerns', () => {
+    const ids = all.map(
+      (a) => `${a.path.replace(/^IletiMerkeziBalanceMonitor\/BalanceMonitor\//, '')}: ${a.id}`,
+    );
+    expect(ids.sort()).toEqual(
+      [
+        'AlarmNotices/StateMachine: AwsSolutions-SF1',
+        'AlarmNotices/StateMachine: AwsSolutions-SF2',
+        'AlarmNotices/StateMachine: Serverless-StepFunctionStateMachineXray',
+        'DeadLetterQueue: AwsSolutions-SQS3',
+        'DeadLetterQueue: Serverless-SQSRedrivePolicy',
+        'Function: Serverless-LambdaDLQ',
+        'Function: Serverless-LambdaTracing',
+        'Topic: AwsSolutions-SNS2',
+        'Topic/ops@example.com: Serverless-SNSRedrivePolicy',
+        'Topic/+905551112233: Serverless-SNSRedrivePolicy',
+      ].sort(),
+    );
+  });
+
+  it('each give a reason of at least one real sentence', () => {
+    expect(all.length).toBeGreaterThan(0);
+    for (const { id, reason } of all) {
+      expect(reason, id).toMatch(/^[A-Z].{30,}\.$/);
+    }
+  });
+});
