@@ -98,7 +98,8 @@ export function orThrow<T>(result: Validated<T>, source: string): T {
 }
 
 const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const PARAMETER_NAME = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;
+/** SSM's rule: a plain name, or a hierarchy that starts with "/"; never under the reserved aws/ssm prefixes. */
+const PARAMETER_NAME = /^(?!\/?(aws|ssm))(?:[A-Za-z0-9_.-]{1,1011}|(?:\/[A-Za-z0-9_.-]+){1,15})$/i;
 
 type Json = Record<string, unknown>;
 
