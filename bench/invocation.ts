@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { type AttributeValue, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  accountPartitionKey,
+  createDynamoDbStateStore,
+  PARTITION_KEY,
+  SAMPLE_SORT_KEY_PREFIX,
+  SORT_KEY,
+  STATE_SORT_KEY,
+} from '../lambda/adapters/dynamodb-store.js';
+import {
+  type ProviderServer,
+  SANDBOX_BALANCE,
+  startProviderServer,
+} from '../lambda/adapters/sandbox-provider.js';
+import { mapBounded } from '../lambda/core/run-checks.js';
+import { type LocalDynamoDb, startDynalite } from '../test/support/dynalite.js';
+import { type LocalAws, startLocalAws } from '../test/support/local-aws.js';
+import { type LocalEndpoints, TABLE_NAME } from './function-env.js';
+
+/**
+ * Whole invocations of the artifact in fresh Node processes, against local stand-ins for every
+ * service the function calls: SSM and SNS (test/support/local-aws), DynamoDB (dynalite) and the
+ * provider (the sandbox server), all on 127.0.0.1.
+ */
+
+const CHILD_SCRIPT = path.join(import.meta.dirname, 'invoke-child.mjs');
+const CHILD_TIMEOUT_MS = 60_000;
+
+export interface LocalServices {
+  readonly endpoints: LocalEndpoints;
+  readonly provider: ProviderServer;
+  readonly aws: LocalAws;
+  readonly dynamo: LocalDynamoDb;
+  close(): Promise<void>;
+}
+
+export async function startLocalServices(): Promise<LocalServices> {
+  const dynamo = await startDynalite();
+  const aws = await startLocalAws();
+  const provider = await startProviderServer();
+  await dynamo.createTable(TABLE_NAME);
+  return {
+    endpoints: { ssm: aws.endpoint, sns: aws.endpoint, dynamodb: dynamo.endpoint },
+    provider,
+    aws,
+    dynamo,
+    async close() {
+      await Promise.all([provider.close(), aws.close(), dynamo.close()]);
+    },
+  };
+}
+
+export interface Invocation {
+  /** Process start to handler loaded: what Lambda reports as Init Duration, Node's boot included. */
+  readonly initMs: number;
+  readonly handlerMs: number;
+  /** Process start to handler returned. */
+  readonly totalMs: number;
+  /** User plus system CPU time of the whole process. */
+  readonly cpuMs: number;
+  readonly peakRssMb: number;
+  /** Spawn to exit, measured from outside. */
+  readonly wallMs: number;
+  /** The function's log output. */
+  readonly stdout: string;
+}
+
+/**
+ * Runs the handler once in a fresh process, with the given node flags (the runtime's heap limits);
+ * a handler that throws stops the bench.
+ */
+export function invokeCold(
+  artifact: string,
+  env: NodeJS.ProcessEnv,
+  nodeFlags: readonly string[] = [],
+): Promise<Invocation> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [...nodeFlags, CHILD_SCRIPT, artifact], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      timeout: CHILD_TIMEOUT_MS,
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const report: Buffer[] = [];
+    const [, out, err, fd3] = child.stdio;
+    out?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    err?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    fd3?.on('data', (chunk: Buffer) => report.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const wallMs = performance.now() - started;
+      const errors = Buffer.concat(stderr).toString('utf8').trim();
+      if (code !== 0) {
+        reject(
+          new Error(`invocation exited with ${code ?? signal}: ${errors.split('\n').slice(-5).join(' | ')}`),
+        );
+        return;
+      }
+      const measured = parseReport(Buffer.concat(report).toString('utf8'));
+      if (measured.error !== undefined) {
+        reject(new Error(`the handler failed: ${measured.error}`));
+        return;
+      }
+      resolve({
+        initMs: measured.initMs,
+        handlerMs: measured.handlerMs,
+        totalMs: measured.totalMs,
+        cpuMs: measured.cpuMs,
+        peakRssMb: measured.maxRssKb / 1024,
+        wallMs,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+      });
+    });
+  });
+}
+
+interface ChildReport {
+  readonly initMs: number;
+  readonly handlerMs: number;
+  readonly totalMs: number;
+  readonly cpuMs: number;
+  readonly maxRssKb: number;
+  readonly error?: string;
+}
+
+function parseReport(text: string): ChildReport {
+  const value: unknown = JSON.parse(text);
+  if (typeof value !== 'object' || value === null) throw new Error(`unreadable child report: ${text}`);
+  const record = value as Record<string, unknown>;
+  const number = (name: string): number => {
+    const field = record[name];
+    if (typeof field !== 'number' || !Number.isFinite(field)) throw new Error(`child report lacks ${name}`);
+    return field;
+  };
+  const error = typeof record.error === 'string' ? record.error : undefined;
+  return {
+    initMs: number('initMs'),
+    handlerMs: number('handlerMs'),
+    totalMs: number('totalMs'),
+    cpuMs: number('cpuMs'),
+    maxRssKb: number('maxRssKb'),
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+/**
+ * Fills an account's history as a month of scheduled runs leaves it: one sample per interval over
+ * `days`, written through the real state store, balance falling slowly towards now.
+ */
+export async function seedSamples(
+  dynamo: LocalDynamoDb,
+  account: string,
+  options: { readonly days: number; readonly intervalMinutes: number; readonly now: number },
+): Promise<number> {
+  const store = createDynamoDbStateStore({ tableName: TABLE_NAME, client: dynamo.client });
+  const count = Math.floor((options.days * 24 * 60) / options.intervalMinutes);
+  const ages = Array.from({ length: count }, (_, i) => i + 1);
+  await mapBounded(ages, 16, (age) =>
+    store.addSample(account, {
+      at: new Date(options.now - age * options.intervalMinutes * 60_000).toISOString(),
+      amount: Math.round((SANDBOX_BALANCE.amount + age * 0.05) * 100) / 100,
+      sms: SANDBOX_BALANCE.sms + Math.floor(age / 3),
+    }),
+  );
+  return count;
+}
+
+export interface StoredItems {
+  readonly state: Record<string, AttributeValue>;
+  readonly latestSample: Record<string, AttributeValue>;
+}
+
+/** The state item and the newest sample of an account, as the function left them. */
+export async function readStoredItems(dynamo: LocalDynamoDb, account: string): Promise<StoredItems> {
+  const pk = { S: accountPartitionKey(account) };
+  const { Item: state } = await dynamo.client.send(
+    new GetItemCommand({
+      TableName: TABLE_NAME,
+      Key: { [PARTITION_KEY]: pk, [SORT_KEY]: { S: STATE_SORT_KEY } },
+    }),
+  );
+  const { Items: samples } = await dynamo.client.send(
+    new QueryCommand({
+      TableName: TABLE_NAME,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': { S: SAMPLE_SORT_KEY_PREFIX } },
+      ScanIndexForward: false,
+      Limit: 1,
+    }),
+  );
+  const latestSample = samples?.[0];
+  if (!state || !latestSample) throw new Error(`account ${account} has no state or no sample after its run`);
+  return { state, latestSample };
+}
