@@ -26,7 +26,7 @@ describe('parseMonitorConfig', () => {
         ],
         locale: 'en',
         timeZone: 'Europe/Istanbul',
-        concurrency: 5,
+        concurrency: 50,
         attemptTimeoutMs: 5_000,
         deadlineMs: 15_000,
       },
