@@ -177,6 +177,7 @@ async function checkAccount(
       ...(observation.ok && observation.forecast ? { forecast: observation.forecast } : {}),
       ...(delivery.notified ? { notified: delivery.notified } : {}),
       ...(delivery.publishError ? { publishError: delivery.publishError } : {}),
+      ...(delivery.storeError ? { storeError: delivery.storeError } : {}),
     });
   } catch (error) {
     return finish({ level: 'OK', storeError: describeError(error) });
@@ -211,6 +212,7 @@ interface Delivery {
   readonly level: AccountReport['level'];
   readonly notified?: AccountReport['notified'];
   readonly publishError?: string;
+  readonly storeError?: string;
 }
 
 async function decideAndDeliver(
@@ -234,7 +236,13 @@ async function decideAndDeliver(
       claim = { ...next.pending, claimId: deps.newClaimId(), claimedAt: now.toISOString() };
     }
     const toSave = claim ? { ...next, pending: claim } : next;
-    if ((await deps.store.save(account.name, toSave, version)) === 'conflict') continue;
+    if ((await deps.store.save(account.name, toSave, version)) === 'conflict') {
+      // A concurrent run (EventBridge delivers at least once) recorded this same moment first. With
+      // nothing of ours to deliver, its record stands for ours; writing it again only makes the runs
+      // collide again, up to giving up with a false "could not record state".
+      if (!claim) return { level: next.level };
+      continue;
+    }
     if (!claim) return { level: next.level };
 
     const claimed = claim;
@@ -253,8 +261,20 @@ async function decideAndDeliver(
       }));
       return { level: next.level, publishError };
     }
-    await settleClaim(account.name, claimed, saved, deps.store, ({ pending: _delivered, ...rest }) => rest);
-    return { level: next.level, notified: claimed.notification.kind };
+    const cleared = await settleClaim(
+      account.name,
+      claimed,
+      saved,
+      deps.store,
+      ({ pending: _sent, ...rest }) => rest,
+    );
+    return {
+      level: next.level,
+      notified: claimed.notification.kind,
+      ...(cleared
+        ? {}
+        : { storeError: 'delivered, but the pending notice could not be cleared; it may be sent again' }),
+    };
   }
   throw new Error(
     `state of ${account.name} kept changing under concurrent runs; gave up after ${SAVE_ATTEMPTS} tries`,
@@ -276,13 +296,14 @@ async function settleClaim(
   saved: StoredState,
   store: StateStore,
   settle: (state: AlertState) => AlertState,
-): Promise<void> {
+): Promise<boolean> {
   let current: StoredState | undefined = saved;
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-    if (!current || current.state.pending?.claimId !== claim.claimId) return;
-    if ((await store.save(account, settle(current.state), current.version)) === 'saved') return;
+    if (!current || current.state.pending?.claimId !== claim.claimId) return true;
+    if ((await store.save(account, settle(current.state), current.version)) === 'saved') return true;
     current = await store.load(account);
   }
+  return false;
 }
 
 export function describeError(error: unknown): string {

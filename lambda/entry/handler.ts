@@ -18,8 +18,13 @@ import { readEnvironment } from './environment.js';
 const environment = readEnvironment(process.env);
 const { config } = environment;
 
-// Bounded SDK calls: a hanging AWS endpoint must not eat the run's deadline.
-const sdkOptions = { maxAttempts: 3, requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } };
+// Bounded SDK calls: a hanging AWS endpoint must not eat the run's deadline. Without
+// throwOnRequestTimeout the SDK only logs (to a no-op logger) when requestTimeout passes, and a
+// hung request stays open into the next warm invocation.
+const sdkOptions = {
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+};
 
 const telemetry = createTelemetry();
 const warn = (message: string, fields: Record<string, unknown>): void =>
