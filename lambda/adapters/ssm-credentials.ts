@@ -7,12 +7,19 @@ import { awsErrorMessage, awsErrorName, isTransientAwsError } from './aws-error.
 /** GetParameters accepts at most 10 names per call. */
 export const SSM_BATCH_SIZE = 10;
 export const DEFAULT_CREDENTIALS_TTL_MS = 5 * 60_000;
+/** SSM answers in tens of milliseconds; this covers the SDK's own retries with room to spare. */
+export const DEFAULT_SSM_TIMEOUT_MS = 3_000;
 
 export interface SsmCredentialSourceOptions {
   readonly client?: SSMClient;
   /** How long fetched values are reused across warm invocations. 0 turns the cache off. */
   readonly ttlMs?: number;
   readonly now?: () => number;
+  /**
+   * One GetParameters call, the SDK's retries included, is abandoned after this long: the SDK's
+   * requestTimeout only logs a warning, and a hung SSM must leave the run time to record the failure.
+   */
+  readonly timeoutMs?: number;
   /**
    * Told about a parameter that works but should be fixed: one stored as a plain String instead
    * of a SecureString (its value is usable, but it sits unencrypted and shows in the console).
@@ -53,6 +60,7 @@ export function createSsmCredentialSource(options: SsmCredentialSourceOptions = 
   const client = options.client ?? new SSMClient({});
   const ttlMs = options.ttlMs ?? DEFAULT_CREDENTIALS_TTL_MS;
   const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SSM_TIMEOUT_MS;
   const cache = new Map<string, CachedValue>();
 
   const fresh = (name: string, at: number): string | undefined => {
@@ -64,13 +72,15 @@ export function createSsmCredentialSource(options: SsmCredentialSourceOptions = 
 
   const fetchBatch = async (names: readonly string[], failures: Map<string, NameFailure>): Promise<void> => {
     let parameters: Parameter[];
+    const abortSignal = AbortSignal.timeout(timeoutMs);
     try {
       const response = await client.send(
         new GetParametersCommand({ Names: [...names], WithDecryption: true }),
+        { abortSignal },
       );
       parameters = response.Parameters ?? [];
     } catch (error) {
-      const failure = batchFailure(error);
+      const failure = abortSignal.aborted ? noAnswer(timeoutMs) : batchFailure(error);
       for (const name of names) failures.set(name, failure);
       return;
     }
@@ -121,6 +131,14 @@ export function createSsmCredentialSource(options: SsmCredentialSourceOptions = 
       }
       return result;
     },
+  };
+}
+
+function noAnswer(timeoutMs: number): NameFailure {
+  return {
+    kind: 'transient',
+    explain: (names) =>
+      `SSM GetParameters for ${listOf(names)} did not answer within ${timeoutMs} ms; the next run tries again`,
   };
 }
 

@@ -1,0 +1,267 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultHashParameter } from '../../lambda/core/config.js';
+import type { AwsFault, DynamoDbOperation } from '../support/local-aws.js';
+import {
+  decode,
+  expectClean,
+  expectReturned,
+  expectThrew,
+  lastAccountLine,
+  onlyPublish,
+} from './expect-run.js';
+import { closedPortEndpoint, type E2eSuite, startE2eSuite, TEST_HASH } from './harness.js';
+
+/**
+ * The fault matrix, AWS side, on the shipped bundle in its own process with the real SDK clients:
+ * SSM, SNS and DynamoDB fail on cue at the wire, and each test checks the run's notice or error,
+ * that a later run delivers what is due (nothing lost), no crash and no secret in any output.
+ *
+ * Credential failures are check failures of the account: `config` ones (a missing parameter, access
+ * or KMS refused) are announced at once; throttling is `transient`, announced after
+ * `failuresBeforeAlert` runs in a row, set to 1 here so one run shows it.
+ */
+
+let suite: E2eSuite;
+
+beforeAll(async () => {
+  suite = await startE2eSuite();
+});
+
+afterAll(async () => {
+  await suite?.close();
+});
+
+/** 20 TL is below the critical threshold (25 TL): a CRITICAL "balance low" notice is due. */
+const LOW = { amount: 20, sms: 130 };
+const LOW_SUBJECT = '[CRITICAL] iletiMerkezi balance low: main 20.00 TL';
+
+describe.concurrent('SSM', () => {
+  it('a missing parameter is a config failure naming it, told at once; storing it brings "working again"', async () => {
+    const s = await suite.scenario();
+    s.aws.parameters.delete(defaultHashParameter('main'));
+    const fn = await s.start();
+
+    const faulted = expectReturned(await fn.invoke());
+    const line = lastAccountLine(fn);
+    s.aws.parameters.set(defaultHashParameter('main'), TEST_HASH);
+    expectReturned(await fn.invoke());
+    await fn.stop();
+
+    expect(faulted).toMatchObject({ failed: 1, notified: 1, problems: 0 });
+    expect(line).toMatchObject({ outcome: 'failed', failureKind: 'config', notified: 'check-failed' });
+    expect(line.failureMessage).toBe('SSM parameter /iletimerkezi/main/api-hash not found');
+    expect(s.provider.requests).toHaveLength(1);
+    const [notice] = s.aws.publishes.map(decode);
+    expect(notice?.subject).toBe('[CRITICAL] iletiMerkezi balance check failing: main (config incomplete)');
+    expect(s.publishedKinds()).toEqual(['check-failed', 'monitor-recovered']);
+    expectClean(fn, s.aws.publishes);
+  });
+
+  it.each([
+    ['access denied', 'access-denied', /SSM denied reading .*AccessDeniedException.*lacks ssm:GetParameters/],
+    [
+      'a KMS decrypt failure',
+      'kms-access-denied',
+      /SSM could not decrypt .*AccessDeniedException from KMS.*kms:Decrypt/,
+    ],
+    [
+      'a disabled or deleted KMS key',
+      'kms-invalid-key',
+      /SSM could not decrypt .*InvalidKeyId.*disabled, deleted/,
+    ],
+  ] as const)(
+    '%s is a config failure told at once, and the next run after the fix says "working again"',
+    async (_fault, fault, message) => {
+      const s = await suite.scenario();
+      s.aws.fail('GetParameters', fault, 'always');
+      const fn = await s.start();
+
+      const faulted = expectReturned(await fn.invoke());
+      const line = lastAccountLine(fn);
+      s.aws.clearFaults();
+      expectReturned(await fn.invoke());
+      await fn.stop();
+
+      expect(faulted).toMatchObject({ failed: 1, notified: 1, problems: 0 });
+      expect(line).toMatchObject({ failureKind: 'config', notified: 'check-failed' });
+      expect(line.failureMessage).toMatch(message);
+      // Not retried: waiting does not grant a permission.
+      expect(s.aws.calls.filter((c) => c.fault === fault)).toHaveLength(1);
+      expect(s.provider.requests).toHaveLength(1);
+      expect(s.publishedKinds()).toEqual(['check-failed', 'monitor-recovered']);
+      expectClean(fn, s.aws.publishes);
+    },
+  );
+
+  it('throttling on every attempt is a transient failure: told after failuresBeforeAlert runs (1 here)', async () => {
+    const s = await suite.scenario({ policy: { failuresBeforeAlert: 1 } });
+    s.aws.fail('GetParameters', 'throttling', 'always');
+    const fn = await s.start();
+
+    const faulted = expectReturned(await fn.invoke());
+    const line = lastAccountLine(fn);
+    s.aws.clearFaults();
+    expectReturned(await fn.invoke());
+    await fn.stop();
+
+    expect(faulted).toMatchObject({ failed: 1, notified: 1 });
+    expect(line).toMatchObject({ failureKind: 'transient', notified: 'check-failed' });
+    expect(line.failureMessage).toMatch(
+      /SSM GetParameters for .* failed: ThrottlingException; the next run tries again/,
+    );
+    // The SDK's own retries (3 attempts) come first.
+    expect(s.aws.calls.filter((c) => c.fault === 'throttling')).toHaveLength(3);
+    expect(s.publishedKinds()).toEqual(['check-failed', 'monitor-recovered']);
+    expectClean(fn, s.aws.publishes);
+  });
+
+  it('a hanging SSM is abandoned after 3 s as a transient failure, and the run still records and tells it', async () => {
+    const s = await suite.scenario({ policy: { failuresBeforeAlert: 1 } });
+    s.aws.fail('GetParameters', 'hang', 'always');
+
+    const run = await s.run();
+
+    expect(expectReturned(run.invocation)).toMatchObject({ failed: 1, notified: 1, problems: 0 });
+    expect(lastAccountLine(run.fn).failureMessage).toMatch(
+      /SSM GetParameters for .* did not answer within 3000 ms; the next run tries again/,
+    );
+    expect((await suite.storedState(s))?.state.failures).toMatchObject({ kind: 'transient', count: 1 });
+    expect(onlyPublish(s.aws.publishes)).toMatchObject({ kind: 'check-failed' });
+    expectClean(run.fn, s.aws.publishes);
+  });
+
+  it('a single throttle is absorbed by the SDK retry: the check succeeds in the same run', async () => {
+    const s = await suite.scenario({ policy: { failuresBeforeAlert: 1 } });
+    s.aws.fail('GetParameters', 'throttling');
+
+    const run = await s.run();
+
+    expect(expectReturned(run.invocation)).toMatchObject({ ok: 1, failed: 0, notified: 0 });
+    expect(s.aws.publishes).toEqual([]);
+    expectClean(run.fn);
+  });
+});
+
+describe.concurrent('SNS', () => {
+  it.each([
+    ['throttling', 'throttling', 'ThrottledException'],
+    ['an internal error', 'server-error', 'InternalErrorException'],
+    ['a missing topic', 'not-found', 'NotFoundException'],
+  ] as const)(
+    '%s on every attempt fails the run, naming it; the next run delivers the notice once',
+    async (_name, fault, code) => {
+      const s = await suite.scenario({ balance: LOW });
+      s.aws.fail('Publish', fault, 'always');
+      const fn = await s.start();
+
+      const faulted = await fn.invoke();
+      const line = lastAccountLine(fn);
+      const pending = await suite.storedState(s);
+      s.aws.clearFaults();
+      const delivered = expectReturned(await fn.invoke());
+      const quiet = expectReturned(await fn.invoke());
+      await fn.stop();
+
+      // The run fails (the function-errors alarm fires) after logging what happened.
+      expect(expectThrew(faulted)).toMatch(/could not record state or deliver a notification/);
+      expect(line).toMatchObject({ outcome: 'ok', balanceLevel: 'CRITICAL', level: 'error' });
+      expect(line.publishError).toMatch(new RegExp(`SnsPublishError: SNS Publish failed: ${code}`));
+      expect(line.notified).toBeUndefined();
+      expect(pending?.state.pending).toMatchObject({ notification: { kind: 'low' }, attempts: 1 });
+      expect(delivered).toMatchObject({ notified: 1, problems: 0 });
+      expect(quiet).toMatchObject({ notified: 0, problems: 0 });
+      const notice = onlyPublish(s.aws.publishes);
+      expect(notice).toMatchObject({ kind: 'low', severity: 'CRITICAL', subject: LOW_SUBJECT });
+      expectClean(fn, s.aws.publishes);
+    },
+  );
+
+  it('a failure in one cold run and success in the next cold run delivers the notice exactly once', async () => {
+    const s = await suite.scenario({ balance: LOW });
+    s.aws.fail('Publish', 'server-error', 'always');
+
+    const failed = await s.run();
+    s.aws.clearFaults();
+    const next = await s.run();
+
+    expectThrew(failed.invocation);
+    expect(expectReturned(next.invocation)).toMatchObject({ notified: 1 });
+    expect(onlyPublish(s.aws.publishes)).toMatchObject({ kind: 'low', subject: LOW_SUBJECT });
+    expectClean(failed.fn);
+    expectClean(next.fn, s.aws.publishes);
+  });
+
+  it('a single throttle is absorbed by the SDK retry: the notice goes out in the same run', async () => {
+    const s = await suite.scenario({ balance: LOW });
+    s.aws.fail('Publish', 'throttling');
+
+    const run = await s.run();
+
+    expect(expectReturned(run.invocation)).toMatchObject({ notified: 1, problems: 0 });
+    expect(onlyPublish(s.aws.publishes)).toMatchObject({ kind: 'low' });
+    expectClean(run.fn, s.aws.publishes);
+  });
+});
+
+describe.concurrent('DynamoDB', () => {
+  it('a conditional write lost to another writer is re-read and retried: exactly one notice', async () => {
+    // An auth failure's first DynamoDB write is the conditional state write (no sample is written).
+    const s = await suite.scenario();
+    s.provider.setDefault({ kind: 'status', code: 401 });
+    s.aws.fail('PutItem', 'conditional-check');
+
+    const run = await s.run();
+
+    expect(expectReturned(run.invocation)).toMatchObject({ notified: 1, problems: 0 });
+    expect(s.aws.calls.map((c) => c.operation + (c.fault ? `:${c.fault}` : ''))).toEqual([
+      'GetParameters',
+      'GetItem',
+      'PutItem:conditional-check',
+      'GetItem',
+      'PutItem',
+      'Publish',
+      'PutItem',
+    ]);
+    expect(onlyPublish(s.aws.publishes)).toMatchObject({ kind: 'check-failed' });
+    expect((await suite.storedState(s))?.state.pending).toBeUndefined();
+    expectClean(run.fn, s.aws.publishes);
+  });
+
+  it('throttling on every call fails the run with the store error logged; the next run delivers', async () => {
+    const s = await suite.scenario({ balance: LOW });
+    for (const operation of ['GetItem', 'PutItem', 'Query'] satisfies DynamoDbOperation[]) {
+      s.aws.fail(operation, 'throttling' satisfies AwsFault, 'always');
+    }
+    const fn = await s.start();
+
+    const faulted = await fn.invoke();
+    const line = lastAccountLine(fn);
+    s.aws.clearFaults();
+    const next = expectReturned(await fn.invoke());
+    await fn.stop();
+
+    expect(expectThrew(faulted)).toMatch(/could not record state or deliver a notification/);
+    expect(line.storeError).toMatch(
+      /StateStoreError: DynamoDB PutItem for account main failed: ProvisionedThroughputExceededException/,
+    );
+    // The reading itself succeeded and is reported as such, with its metric.
+    expect(line).toMatchObject({ outcome: 'ok', amount: 20, Balance: 20 });
+    expect(next).toMatchObject({ notified: 1, problems: 0 });
+    expect(onlyPublish(s.aws.publishes)).toMatchObject({ kind: 'low', subject: LOW_SUBJECT });
+    expectClean(fn, s.aws.publishes);
+  });
+
+  it('an unreachable DynamoDB fails the run with the store error logged; the next run delivers', async () => {
+    const s = await suite.scenario({ balance: LOW });
+
+    const unreachable = await s.run({ env: { AWS_ENDPOINT_URL_DYNAMODB: await closedPortEndpoint() } });
+    const next = await s.run();
+
+    expect(expectThrew(unreachable.invocation)).toMatch(/could not record state/);
+    expect(lastAccountLine(unreachable.fn).storeError).toMatch(/StateStoreError: DynamoDB PutItem .*failed/);
+    expect(s.aws.publishes.map(decode).map((p) => p.kind)).toEqual(['low']);
+    expect(expectReturned(next.invocation)).toMatchObject({ notified: 1 });
+    expectClean(unreachable.fn);
+    expectClean(next.fn, s.aws.publishes);
+  });
+});
