@@ -354,7 +354,7 @@ export class BalanceMonitor extends Construct {
       alarmName: `${prefix}-dead-letters`,
       alarmDescription:
         'Something could not be delivered even after retries and was left in the queue ' +
-        `${this.deadLetterQueue.queueName}: a scheduled balance check (function deleted, throttled, no permission), ` +
+        `${this.deadLetterQueue.queueName}: a scheduled balance check (function deleted, or no permission to invoke it), ` +
         'an alarm notice, or a notice to an https subscriber. What to do: read the messages and their error ' +
         'attributes, fix the cause, then purge the queue; the alarm clears when the queue is empty.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({

@@ -37,12 +37,19 @@ export function awsErrorName(error: unknown): string {
   return typeof name === 'string' && name.length > 0 ? name : 'UnknownError';
 }
 
-/** The error's own message, cut short; AWS messages name resources and actions, never values we sent. */
-export function awsErrorMessage(error: unknown, limit = 160): string {
+/**
+ * The error's own message, cut short; AWS messages name resources and actions, never values we
+ * sent. `redact` runs before the cut, so a value echoed across the cut is still masked whole.
+ */
+export function awsErrorMessage(
+  error: unknown,
+  limit = 160,
+  redact: (text: string) => string = (t) => t,
+): string {
   const { message, Message } = shape(error);
   const text = typeof message === 'string' && message.length > 0 ? message : Message;
   if (typeof text !== 'string') return '';
-  const line = text.replace(/\s+/g, ' ').trim();
+  const line = redact(text.replace(/\s+/g, ' ').trim());
   return line.length > limit ? `${line.slice(0, limit - 1)}…` : line;
 }
 

@@ -10,6 +10,8 @@ export interface AlertState {
   readonly level: Level;
   /** ISO time the level was entered. */
   readonly levelSince: string;
+  /** ISO time of the last check recorded, successful or not. */
+  readonly checkedAt?: string;
   readonly lastBalance?: { readonly amount: number; readonly sms: number; readonly at: string };
   /** The last low-balance notice of the current low episode. */
   readonly lowNotice?: { readonly level: Level; readonly at: string };
@@ -32,6 +34,8 @@ export interface AlertState {
 
 export interface PendingNotification {
   readonly notification: Notification;
+  /** Older undelivered notices that a newer decision joined; published first, oldest first. */
+  readonly earlier?: readonly Notification[];
   /** Set while a run is publishing it; a claim older than the claim TTL is taken over. */
   readonly claimId?: string;
   readonly claimedAt?: string;
@@ -119,7 +123,7 @@ function afterFailure(
     since,
     ...(kind ? { noticeAt: at, noticeKind: failure.kind } : pickNotice(streak)),
   };
-  const next: AlertState = { ...state, failures };
+  const next: AlertState = { ...state, checkedAt: at, failures };
   if (!kind) return { next };
   return {
     next,
@@ -220,6 +224,7 @@ function afterSuccess(
   const next: AlertState = {
     level,
     levelSince: previous && previousLevel === level ? previous.levelSince : at,
+    checkedAt: at,
     lastBalance: { amount: balance.amount, sms: balance.sms, at },
     ...(lowNotice ? { lowNotice } : {}),
     ...(forecastState ? { forecastNotice: forecastState } : {}),

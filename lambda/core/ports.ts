@@ -53,7 +53,8 @@ export interface Telemetry {
 export interface AccountReport {
   readonly account: string;
   readonly outcome: 'ok' | 'failed';
-  readonly level: import('./types.js').Level;
+  /** The balance level, when known (a failed check with no stored state leaves it unknown). */
+  readonly level?: import('./types.js').Level;
   readonly balance?: Balance;
   readonly failure?: import('./types.js').Failure;
   readonly forecast?: import('./forecast-types.js').Forecast;

@@ -2,6 +2,7 @@ import { type AlertState, type Observation, type PendingNotification, transition
 import type { AccountConfig, MonitorConfig } from './config.js';
 import { forecastBalance } from './forecast.js';
 import type { Sample } from './forecast-types.js';
+import type { Notification } from './notification.js';
 import type {
   AccountReport,
   BalanceReader,
@@ -12,6 +13,7 @@ import type {
   StoredState,
   Telemetry,
 } from './ports.js';
+import { levelFor } from './thresholds.js';
 import type { Balance, Credentials, Outcome } from './types.js';
 
 /**
@@ -22,8 +24,8 @@ import type { Balance, Credentials, Outcome } from './types.js';
  *  1. the decided notification is written into the state as a claimed `pending` item, with a
  *     conditional write on the state's version (a concurrent run loses the write and re-reads);
  *  2. it is published; only then is `pending` cleared;
- *  3. if SNS refuses, the claim is released and the next run publishes it; a claim left by a run
- *     that died is taken over once it is older than the claim TTL.
+ *  3. if SNS refuses, the claim is released and the next run publishes it (before its own notice,
+ *     if it has one); a claim left by a run that died is taken over once older than the claim TTL.
  */
 
 export interface RunDeps {
@@ -41,7 +43,10 @@ export interface RunDeps {
 export interface RunOptions {
   /** Real epoch ms (Date.now()) by which every account's check must have ended. */
   readonly deadlineAt: number;
-  /** A claim older than this belongs to a run that died. Longer than the function's timeout. */
+  /**
+   * A claim older than this belongs to a run that died. A live run holds a claim only while one
+   * publish is under way (seconds, bounded by the SDK's request timeout), and never past its deadline.
+   */
   readonly claimTtlMs?: number;
   /** How far back the forecast looks; samples are kept about 35 days. */
   readonly forecastWindowDays?: number;
@@ -118,7 +123,6 @@ async function checkAccountBefore(
         resolve({
           account: account.name,
           outcome: 'failed',
-          level: 'OK',
           failure: { kind: 'transient', message: 'the run reached its deadline before this check ended' },
           storeError: 'deadline reached; state may not be updated',
           durationMs: Math.round(performance.now() - started),
@@ -155,7 +159,9 @@ async function checkAccount(
       ? { outcome: 'ok' as const, balance: reading.value }
       : { outcome: 'failed' as const, failure: reading.failure }),
   };
-  const finish = (fields: Partial<AccountReport> & Pick<AccountReport, 'level'>): AccountReport => ({
+  // What the reading alone says, for the report when the state store cannot say more.
+  const readingLevel = reading.ok ? { level: levelFor(reading.value, account.thresholds) } : {};
+  const finish = (fields: Partial<AccountReport>): AccountReport => ({
     ...base,
     ...fields,
     durationMs: Math.round(performance.now() - started),
@@ -167,7 +173,7 @@ async function checkAccount(
       ? await observeBalance(account, reading.value, now, deps.store, options)
       : { ok: false, failure: reading.failure };
   } catch (error) {
-    return finish({ level: 'OK', storeError: describeError(error) });
+    return finish({ ...readingLevel, storeError: describeError(error) });
   }
 
   try {
@@ -180,7 +186,7 @@ async function checkAccount(
       ...(delivery.storeError ? { storeError: delivery.storeError } : {}),
     });
   } catch (error) {
-    return finish({ level: 'OK', storeError: describeError(error) });
+    return finish({ ...readingLevel, storeError: describeError(error) });
   }
 }
 
@@ -225,36 +231,42 @@ async function decideAndDeliver(
   const claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
     const stored = await deps.store.load(account.name);
+    // After a lost write: a concurrent delivery of this same run (the scheduler delivers at least
+    // once) recorded this moment already; applying the observation again would count it twice.
+    if (attempt > 0 && stored && recordedMoments(stored.state.checkedAt, now))
+      return { level: stored.state.level };
     const version = stored?.version ?? 0;
     const { next, notification } = transition(stored?.state, observation, now, account);
-
-    // A new decision supersedes an older undelivered one: it is built from newer facts.
-    let claim: PendingNotification | undefined;
-    if (notification) {
-      claim = { notification, claimId: deps.newClaimId(), claimedAt: now.toISOString(), attempts: 0 };
-    } else if (next.pending && isClaimable(next.pending, now, claimTtlMs)) {
-      claim = { ...next.pending, claimId: deps.newClaimId(), claimedAt: now.toISOString() };
+    const claim = claimFor(notification, next.pending, now, claimTtlMs, deps.newClaimId);
+    if (claim && Date.now() >= options.deadlineAt) {
+      // Too late to publish: leave the state as it was, so the next run decides the same again.
+      return { level: next.level, storeError: 'deadline reached before the notice could be claimed' };
     }
     const toSave = claim ? { ...next, pending: claim } : next;
-    if ((await deps.store.save(account.name, toSave, version)) === 'conflict') {
-      // A concurrent run (EventBridge delivers at least once) recorded this same moment first. With
-      // nothing of ours to deliver, its record stands for ours; writing it again only makes the runs
-      // collide again, up to giving up with a false "could not record state".
-      if (!claim) return { level: next.level };
-      continue;
-    }
+    if ((await deps.store.save(account.name, toSave, version)) === 'conflict') continue;
     if (!claim) return { level: next.level };
 
     const claimed = claim;
     const saved: StoredState = { state: toSave, version: version + 1 };
+    if (Date.now() >= options.deadlineAt) {
+      // The run is being cut off: the claim expires and a later run publishes the notice.
+      return { level: next.level, storeError: 'deadline reached before the claimed notice was published' };
+    }
+    const queue = [...(claimed.earlier ?? []), claimed.notification];
+    let sent = 0;
     try {
-      await deps.notifier.publish(deps.renderer.render(claimed.notification, account));
+      for (const notice of queue) {
+        await deps.notifier.publish(deps.renderer.render(notice, account));
+        sent++;
+      }
     } catch (error) {
       const publishError = describeError(error);
+      const unsent = queue.slice(sent);
       await settleClaim(account.name, claimed, saved, deps.store, (state) => ({
         ...state,
         pending: {
           notification: claimed.notification,
+          ...(unsent.length > 1 ? { earlier: unsent.slice(0, -1) } : {}),
           attempts: claimed.attempts + 1,
           lastError: publishError,
         },
@@ -279,6 +291,36 @@ async function decideAndDeliver(
   throw new Error(
     `state of ${account.name} kept changing under concurrent runs; gave up after ${SAVE_ATTEMPTS} tries`,
   );
+}
+
+/** Two runs this close together are deliveries of the same scheduled run. */
+const SAME_RUN_MS = 20_000;
+
+function recordedMoments(checkedAt: string | undefined, now: Date): boolean {
+  return checkedAt !== undefined && Math.abs(now.getTime() - Date.parse(checkedAt)) < SAME_RUN_MS;
+}
+
+/** At most this many undelivered notices wait behind a new one; the oldest give way. */
+const MAX_EARLIER = 3;
+
+/**
+ * What this run should publish, if anything: its own decision, or undelivered ones it may take
+ * over. A new decision does not silence an older undelivered one (a "recovered" that SNS refused
+ * still matters when a new low follows it): the older ones go out first, in order.
+ */
+function claimFor(
+  notification: Notification | undefined,
+  pending: PendingNotification | undefined,
+  now: Date,
+  claimTtlMs: number,
+  newClaimId: () => string,
+): PendingNotification | undefined {
+  const claimable = pending !== undefined && isClaimable(pending, now, claimTtlMs);
+  const claim = { claimId: newClaimId(), claimedAt: now.toISOString() };
+  if (!notification) return claimable ? { ...pending, ...claim } : undefined;
+  // A pending notice under a live claim is being published by its run right now.
+  const earlier = claimable ? [...(pending.earlier ?? []), pending.notification].slice(-MAX_EARLIER) : [];
+  return { notification, ...(earlier.length > 0 ? { earlier } : {}), ...claim, attempts: 0 };
 }
 
 function isClaimable(pending: PendingNotification, now: Date, claimTtlMs: number): boolean {

@@ -6,10 +6,6 @@ export function severityOf(level: Level): number {
   return LEVELS.indexOf(level);
 }
 
-export function worseOf(a: Level, b: Level): Level {
-  return severityOf(a) >= severityOf(b) ? a : b;
-}
-
 export function betterOf(a: Level, b: Level): Level {
   return severityOf(a) <= severityOf(b) ? a : b;
 }

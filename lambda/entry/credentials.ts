@@ -226,7 +226,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     return 0;
   } catch (error) {
-    const message = redact(awsErrorMessage(error), [key, hash]);
+    const message = awsErrorMessage(error, 160, (text) => redact(text, [key, hash]));
     process.stderr.write(`error: could not store the credentials: ${awsErrorName(error)}: ${message}\n`);
     return 1;
   } finally {

@@ -56,7 +56,7 @@ export interface LambdaContext {
 }
 
 export type HandlerResult = Omit<RunSummary, 'accounts'> & {
-  readonly accounts: ReadonlyArray<{ account: string; outcome: string; level: string; notified?: string }>;
+  readonly accounts: ReadonlyArray<{ account: string; outcome: string; level?: string; notified?: string }>;
 };
 
 export async function handler(_event: unknown, context?: LambdaContext): Promise<HandlerResult> {
@@ -68,7 +68,7 @@ export async function handler(_event: unknown, context?: LambdaContext): Promise
     accounts: summary.accounts.map((r) => ({
       account: r.account,
       outcome: r.outcome,
-      level: r.level,
+      ...(r.level ? { level: r.level } : {}),
       ...(r.notified ? { notified: r.notified } : {}),
     })),
   };

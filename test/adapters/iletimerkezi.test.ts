@@ -330,7 +330,10 @@ describe('retries', () => {
       deadlineAt: Date.now() + 300,
       maxAttempts: 1,
     });
-    expect(failureOf(outcome).message).toMatch(/^timeout after (2\d\d|300) ms$/);
+    // Whatever a loaded machine takes before the attempt starts, the attempt gets what is left, not 5 s.
+    const timeoutMs = Number(/^timeout after (\d+) ms$/.exec(failureOf(outcome).message)?.[1]);
+    expect(timeoutMs).toBeGreaterThan(0);
+    expect(timeoutMs).toBeLessThanOrEqual(300);
   });
 });
 

@@ -223,6 +223,34 @@ describe('delivery', () => {
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
   });
 
+  it('a refused notice is not silenced by a newer one: both go out, the older first', async () => {
+    const h = await harness();
+    balance(20);
+    await h.run(0);
+    sns
+      .on(PublishCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    balance(1000);
+    await h.run(1);
+    sns.on(PublishCommand).callsFake((input) => {
+      accepted.push(kindOf(input));
+      return { MessageId: 'm-after' };
+    });
+    balance(80);
+    await h.run(2);
+    expect(h.published()).toEqual(['low', 'recovered', 'low']);
+    expect((await h.store.load('main'))?.state.pending).toBeUndefined();
+  });
+
+  it.each([3, 5])('%i deliveries of each failing run send one failure notice in all', async (deliveries) => {
+    const h = await harness();
+    provider.setDefault({ kind: 'html', status: 503 });
+    for (const hours of [0, 0.25, 0.5]) {
+      await Promise.all(Array.from({ length: deliveries }, () => h.run(hours)));
+    }
+    expect(h.published()).toEqual(['check-failed']);
+  });
+
   it('a claim left by a run that died is taken over after the claim TTL', async () => {
     const h = await harness();
     balance(80);
@@ -287,6 +315,40 @@ describe('delivery', () => {
     expect(published.length).toBe(1);
     expect(everything).not.toContain(KEY);
     expect(everything).not.toContain(HASH);
+  });
+});
+
+describe('when the state cannot be recorded', () => {
+  it('still reports the level the reading reached, and decides nothing', async () => {
+    const lines: string[] = [];
+    const config = testConfig({
+      accounts: [{ name: 'main', baseUrl: provider.origin, thresholds: { critical: { amount: 25 } } }],
+      attemptTimeoutMs: 500,
+      deadlineMs: 2_000,
+    });
+    balance(20);
+    const summary = await runChecks(
+      config,
+      {
+        credentials: createSsmCredentialSource({ client: new SSMClient({ region: 'eu-central-1' }) }),
+        reader: createBalanceReader({ backoffBaseMs: 5 }),
+        store: createDynamoDbStateStore({ tableName: 'no-such-table', client: dynalite.client }),
+        notifier: createSnsNotifier({ topicArn: TOPIC, client: new SNSClient({ region: 'eu-central-1' }) }),
+        renderer: { render: (n, a) => renderNotification(n, a, 'en', 'Europe/Istanbul') },
+        telemetry: createTelemetry({ write: (line) => lines.push(line) }),
+        clock: () => new Date(T0),
+        newClaimId: () => 'claim',
+      },
+      { deadlineAt: Date.now() + 10_000 },
+    );
+    expect(summary.accounts[0]).toMatchObject({
+      outcome: 'ok',
+      level: 'CRITICAL',
+      storeError: expect.any(String),
+    });
+    expect(summary.problems).toBe(1);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ balanceLevel: 'CRITICAL', amount: 20 });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 });
 
