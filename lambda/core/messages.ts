@@ -141,7 +141,8 @@ const EN_FAILURES: Wording['failures'] = {
   },
   transient: {
     short: 'provider unreachable',
-    long: 'iletiMerkezi could not be reached (network error, timeout or server error)',
+    // SSM throttling or a hung AWS call is transient too, so the words do not blame iletiMerkezi alone.
+    long: 'the balance could not be read: iletiMerkezi or AWS could not be reached (network error, timeout or server error)',
     advice: () => [
       'This is usually temporary: the monitor tries again on every run and tells you when it works again.',
       "If it lasts for hours, check whether the iletiMerkezi API is up, and read the function's logs in CloudWatch.",
@@ -305,7 +306,7 @@ const TR_FAILURES: Wording['failures'] = {
   },
   transient: {
     short: 'bağlantı sorunu',
-    long: "iletiMerkezi'ye ulaşılamadı (ağ hatası, zaman aşımı veya sunucu hatası)",
+    long: "bakiye okunamadı: iletiMerkezi'ye veya AWS'e ulaşılamadı (ağ hatası, zaman aşımı veya sunucu hatası)",
     advice: () => [
       'Bu genellikle geçicidir: izleyici her çalışmada yeniden dener ve sorun düzelince haber verir.',
       "Saatlerce sürerse iletiMerkezi API'sinin çalışıp çalışmadığını kontrol edin ve işlevin CloudWatch günlüklerini inceleyin.",
