@@ -141,13 +141,13 @@ export interface RunUnits {
 }
 
 /**
- * One account's quiet run, as lambda/core/run-checks.ts makes it: GetItem of the state (strongly
- * consistent), PutItem of the sample, Query of the samples since the forecast window (strongly
- * consistent; a Query's items are summed, then rounded up to 4 KB), PutItem of the state.
+ * One account's quiet run, as lambda/core/run-checks.ts makes it: PutItem of the sample, one Query
+ * of the samples since the forecast window and the state item after them (strongly consistent; a
+ * Query's items are summed, then rounded up to 4 KB), PutItem of the state.
  */
 export function quietRunUnits(sizes: StoredSizes): RunUnits {
   return {
-    readUnits: strongReadUnits(sizes.stateBytes) + strongReadUnits(sizes.samplesRead * sizes.sampleBytes),
+    readUnits: strongReadUnits(sizes.stateBytes + sizes.samplesRead * sizes.sampleBytes),
     writeUnits: writeUnits(sizes.sampleBytes) + writeUnits(sizes.stateBytes),
   };
 }

@@ -168,44 +168,63 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     },
 
     async samplesSince(account: string, since: Date): Promise<Sample[]> {
-      if (!Number.isFinite(since.getTime())) throw new RangeError('samplesSince needs a valid date');
-      const samples: Sample[] = [];
-      let skipped = 0;
-      let startKey: Record<string, AttributeValue> | undefined;
-      do {
-        let page: {
-          Items?: Record<string, AttributeValue>[];
-          LastEvaluatedKey?: Record<string, AttributeValue>;
-        };
-        try {
-          page = await client.send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-              ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-              ExpressionAttributeValues: {
-                ':pk': { S: accountPartitionKey(account) },
-                ':from': { S: sampleSortKey(since.toISOString()) },
-                ':to': { S: SAMPLE_SORT_KEY_END },
-              },
-              ConsistentRead: true,
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            }),
-          );
-        } catch (error) {
-          throw StateStoreError.from('Query', account, error);
-        }
-        for (const item of page.Items ?? []) {
-          const sample = parseSample(item);
-          if (sample) samples.push(sample);
-          else skipped++;
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      if (skipped > 0) options.warn?.('unreadable balance samples skipped', { account, skipped });
-      return samples;
+      return (await queryFrom(account, since, SAMPLE_SORT_KEY_END)).samples;
+    },
+
+    loadWithSamples(account: string, since: Date) {
+      // The state item sorts right after the samples ("SAMPLE#…" < "STATE"): one Query reads both.
+      return queryFrom(account, since, STATE_SORT_KEY);
     },
   };
+
+  /** Items of the account's partition from the sample at `since` up to the sort key `to`. */
+  async function queryFrom(
+    account: string,
+    since: Date,
+    to: string,
+  ): Promise<{ stored?: StoredState; samples: Sample[] }> {
+    if (!Number.isFinite(since.getTime())) throw new RangeError('the samples need a valid start date');
+    const samples: Sample[] = [];
+    let stored: StoredState | undefined;
+    let skipped = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      let page: {
+        Items?: Record<string, AttributeValue>[];
+        LastEvaluatedKey?: Record<string, AttributeValue>;
+      };
+      try {
+        page = await client.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+            ExpressionAttributeValues: {
+              ':pk': { S: accountPartitionKey(account) },
+              ':from': { S: sampleSortKey(since.toISOString()) },
+              ':to': { S: to },
+            },
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+      } catch (error) {
+        throw StateStoreError.from('Query', account, error);
+      }
+      for (const item of page.Items ?? []) {
+        if (item[SORT_KEY]?.S === STATE_SORT_KEY) {
+          stored = parseStateItem(account, item);
+          continue;
+        }
+        const sample = parseSample(item);
+        if (sample) samples.push(sample);
+        else skipped++;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    if (skipped > 0) options.warn?.('unreadable balance samples skipped', { account, skipped });
+    return stored ? { stored, samples } : { samples };
+  }
 }
 
 function parseStateItem(account: string, item: Record<string, AttributeValue>): StoredState {

@@ -168,16 +168,20 @@ async function checkAccount(
   });
 
   let observation: Observation;
+  let stored: StoredState | undefined;
   try {
-    observation = reading.ok
-      ? await observeBalance(account, reading.value, now, deps.store, options)
-      : { ok: false, failure: reading.failure };
+    if (reading.ok)
+      ({ observation, stored } = await observeBalance(account, reading.value, now, deps.store, options));
+    else {
+      observation = { ok: false, failure: reading.failure };
+      stored = await deps.store.load(account.name);
+    }
   } catch (error) {
     return finish({ ...readingLevel, storeError: describeError(error) });
   }
 
   try {
-    const delivery = await decideAndDeliver(account, observation, now, deps, options);
+    const delivery = await decideAndDeliver(account, observation, stored, now, deps, options);
     return finish({
       level: delivery.level,
       ...(observation.ok && observation.forecast ? { forecast: observation.forecast } : {}),
@@ -196,22 +200,30 @@ function readingDeadline(deadlineAt: number): number {
   return deadlineAt - Math.min(2_000, Math.max(0, left / 3));
 }
 
-/** Records the reading as a sample and forecasts from the samples since the last top-up. */
+/**
+ * Records the reading as a sample and reads the state with the samples since the forecast window
+ * began, in parallel: one round trip for the sample, one for the state and the samples together.
+ */
 async function observeBalance(
   account: AccountConfig,
   balance: Balance,
   now: Date,
   store: StateStore,
   options: RunOptions,
-): Promise<Observation> {
+): Promise<{ observation: Observation; stored?: StoredState }> {
   const sample: Sample = { at: now.toISOString(), amount: balance.amount, sms: balance.sms };
-  await store.addSample(account.name, sample);
   const since = new Date(
     now.getTime() - (options.forecastWindowDays ?? DEFAULT_FORECAST_WINDOW_DAYS) * DAY_MS,
   );
-  const samples = await store.samplesSince(account.name, since);
+  const [, read] = await Promise.all([
+    store.addSample(account.name, sample),
+    store.loadWithSamples(account.name, since),
+  ]);
+  // The query may or may not have seen the sample written beside it: count it once either way.
+  const samples = [...read.samples.filter((s) => Date.parse(s.at) !== now.getTime()), sample];
   const forecast = forecastBalance(samples, now, account.thresholds);
-  return forecast ? { ok: true, balance, forecast } : { ok: true, balance };
+  const observation: Observation = forecast ? { ok: true, balance, forecast } : { ok: true, balance };
+  return read.stored ? { observation, stored: read.stored } : { observation };
 }
 
 interface Delivery {
@@ -224,13 +236,14 @@ interface Delivery {
 async function decideAndDeliver(
   account: AccountConfig,
   observation: Observation,
+  firstRead: StoredState | undefined,
   now: Date,
   deps: RunDeps,
   options: RunOptions,
 ): Promise<Delivery> {
   const claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-    const stored = await deps.store.load(account.name);
+    const stored = attempt === 0 ? firstRead : await deps.store.load(account.name);
     // After a lost write: a concurrent delivery of this same run (the scheduler delivers at least
     // once) recorded this moment already; applying the observation again would count it twice.
     if (attempt > 0 && stored && recordedMoments(stored.state.checkedAt, now))

@@ -217,6 +217,46 @@ describe('DynamoDB state store: balance samples', () => {
     expect(await store.samplesSince('main', new Date(0))).toEqual([{ at: iso(NOW), amount: 10.58, sms: 67 }]);
   });
 
+  it('reads the state and the samples since a time together', async () => {
+    await store.save('main', warningState, 0);
+    for (const hoursAgo of [3, 1, 2]) {
+      await store.addSample('main', { at: iso(NOW - hoursAgo * HOUR), amount: 20 - hoursAgo, sms: 100 });
+    }
+
+    const read = await store.loadWithSamples('main', new Date(NOW - 2 * HOUR));
+    expect(read.stored).toEqual({ state: warningState, version: 1 });
+    expect(read.samples.map((s) => s.at)).toEqual([iso(NOW - 2 * HOUR), iso(NOW - HOUR)]);
+  });
+
+  it('reads samples without a state for an account never saved', async () => {
+    await store.addSample('main', { at: iso(NOW), amount: 10, sms: 60 });
+
+    expect(await store.loadWithSamples('main', new Date(0))).toEqual({
+      samples: [{ at: iso(NOW), amount: 10, sms: 60 }],
+    });
+  });
+
+  it('reads the state and the samples in one consistent query up to the state item', async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
+    const mocked = mockClient(client);
+    mocked.on(QueryCommand).resolves({ Items: [] });
+    await createDynamoDbStateStore({ tableName: table, client }).loadWithSamples('main', new Date(NOW));
+
+    expect(mocked).toHaveReceivedCommandExactlyOnceWith(QueryCommand, {
+      TableName: table,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+      ExpressionAttributeValues: {
+        ':pk': { S: 'ACCOUNT#main' },
+        ':from': { S: `SAMPLE#${iso(NOW)}` },
+        ':to': { S: STATE_SORT_KEY },
+      },
+      ConsistentRead: true,
+    });
+    expect(mocked).not.toHaveReceivedCommand(GetItemCommand);
+    mocked.restore();
+  });
+
   it('keeps the samples of different accounts apart', async () => {
     await store.addSample('main', { at: iso(NOW), amount: 10, sms: 60 });
     await store.addSample('backup', { at: iso(NOW), amount: 20, sms: 120 });
