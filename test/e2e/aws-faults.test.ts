@@ -259,7 +259,9 @@ describe.concurrent('DynamoDB', () => {
     const next = await s.run();
 
     expect(expectThrew(unreachable.invocation)).toMatch(/could not record state/);
-    expect(lastAccountLine(unreachable.fn).storeError).toMatch(/StateStoreError: DynamoDB PutItem .*failed/);
+    expect(lastAccountLine(unreachable.fn).storeError).toMatch(
+      /StateStoreError: DynamoDB (PutItem|Query) .*failed/,
+    );
     expect(s.aws.publishes.map(decode).map((p) => p.kind)).toEqual(['low']);
     expect(expectReturned(next.invocation)).toMatchObject({ notified: 1 });
     expectClean(unreachable.fn);
