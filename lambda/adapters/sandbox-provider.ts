@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Credentials } from '../core/types.js';
 
@@ -102,6 +108,16 @@ const MESSAGES: Readonly<Record<number, string>> = {
 const MAX_REQUEST_BYTES = 1024 * 1024;
 const DEFAULT_HUGE_BYTES = 10 * 1024 * 1024;
 
+/** Starts `server` on a free port of 127.0.0.1 (never another address) and gives its origin. */
+export async function listenOnLoopback(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}
+
 export async function startProviderServer(options: ProviderServerOptions = {}): Promise<ProviderServer> {
   const credentials = options.credentials ?? SANDBOX_CREDENTIALS;
   let balance: BalanceFields = options.balance ?? SANDBOX_BALANCE;
@@ -190,14 +206,10 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
     );
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
 
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin,
     requests,
     setBalance: (next) => {
       balance = next;

@@ -19,6 +19,7 @@ import {
 } from '../../lambda/adapters/sandbox-provider.js';
 import { ACCOUNT_CHECKED_MESSAGE } from '../../lambda/adapters/telemetry.js';
 import { defaultHashParameter, defaultKeyParameter } from '../../lambda/core/config.js';
+import type { HandlerResult } from '../../lambda/entry/handler.js';
 import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
 import { type LocalAws, startLocalAws } from '../support/local-aws.js';
 
@@ -82,15 +83,8 @@ export type Invocation =
   | { readonly outcome: 'died'; readonly code: number | null; readonly durationMs: 0 }
   | { readonly outcome: 'init-failed'; readonly error: RunnerError; readonly durationMs: 0 };
 
-/** The handler's summary, as far as the tests read it. */
-export interface RunSummary {
-  readonly checked: number;
-  readonly ok: number;
-  readonly failed: number;
-  readonly notified: number;
-  readonly problems: number;
-  readonly accounts: ReadonlyArray<{ account: string; outcome: string; level: string; notified?: string }>;
-}
+/** The handler's summary, as it returns it. */
+export type RunSummary = HandlerResult;
 
 /** One JSON line the function wrote (a log line, or EMF metrics within one). */
 export type LogLine = Readonly<Record<string, unknown>>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../../lambda/adapters/sandbox-provider.js';
 
 /**
  * SSM and SNS as the AWS SDK v3 clients speak them, on 127.0.0.1, for tests that run the real
@@ -350,14 +350,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       () => res.socket?.destroy(),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const endpoint = await listenOnLoopback(server);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     parameters,
     publishes,
     getParameters,
