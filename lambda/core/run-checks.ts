@@ -170,9 +170,9 @@ async function checkAccount(
   let observation: Observation;
   let stored: StoredState | undefined;
   try {
-    if (reading.ok)
+    if (reading.ok) {
       ({ observation, stored } = await observeBalance(account, reading.value, now, deps.store, options));
-    else {
+    } else {
       observation = { ok: false, failure: reading.failure };
       stored = await deps.store.load(account.name);
     }
