@@ -295,6 +295,10 @@ export class BalanceMonitor extends Construct {
       ),
       target: new InvokeFunction(this.fn, {
         role: scheduleRole,
+        // Every delivery of one scheduled run carries the same time: the function recognises duplicates by it.
+        input: scheduler.ScheduleTargetInput.fromObject({
+          scheduledTime: scheduler.ContextAttribute.scheduledTime,
+        }),
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: 2,
         // A check an hour late is worth nothing: the next run has happened by then.

@@ -12,6 +12,8 @@ export interface AlertState {
   readonly levelSince: string;
   /** ISO time of the last check recorded, successful or not. */
   readonly checkedAt?: string;
+  /** The scheduled run whose observation was recorded last (the scheduler's scheduled time). */
+  readonly runId?: string;
   readonly lastBalance?: { readonly amount: number; readonly sms: number; readonly at: string };
   /** The last low-balance notice of the current low episode. */
   readonly lowNotice?: { readonly level: Level; readonly at: string };

@@ -50,6 +50,12 @@ export interface RunOptions {
   readonly claimTtlMs?: number;
   /** How far back the forecast looks; samples are kept about 35 days. */
   readonly forecastWindowDays?: number;
+  /**
+   * The scheduled run this is (the scheduler's scheduled time). Every delivery of one run carries
+   * the same id, so a duplicate delivery, or a retry after an error, does not record its
+   * observation twice; it only finishes a delivery left pending.
+   */
+  readonly runId?: string;
 }
 
 export interface RunSummary {
@@ -244,18 +250,21 @@ async function decideAndDeliver(
   const claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
     const stored = attempt === 0 ? firstRead : await deps.store.load(account.name);
-    // After a lost write: a concurrent delivery of this same run (the scheduler delivers at least
-    // once) recorded this moment already; applying the observation again would count it twice.
-    if (attempt > 0 && stored && recordedMoments(stored.state.checkedAt, now))
-      return { level: stored.state.level };
     const version = stored?.version ?? 0;
-    const { next, notification } = transition(stored?.state, observation, now, account);
+    // A run already recorded keeps its state; only an undelivered notice may still need this run.
+    const recorded = stored !== undefined && alreadyRecorded(stored.state, options.runId, now, attempt);
+    const { next, notification } =
+      recorded && stored
+        ? { next: stored.state, notification: undefined }
+        : transition(stored?.state, observation, now, account);
     const claim = claimFor(notification, next.pending, now, claimTtlMs, deps.newClaimId);
+    if (recorded && !claim) return { level: next.level };
     if (claim && Date.now() >= options.deadlineAt) {
       // Too late to publish: leave the state as it was, so the next run decides the same again.
       return { level: next.level, storeError: 'deadline reached before the notice could be claimed' };
     }
-    const toSave = claim ? { ...next, pending: claim } : next;
+    const stamped = options.runId && !recorded ? { ...next, runId: options.runId } : next;
+    const toSave = claim ? { ...stamped, pending: claim } : stamped;
     if ((await deps.store.save(account.name, toSave, version)) === 'conflict') continue;
     if (!claim) return { level: next.level };
 
@@ -306,11 +315,17 @@ async function decideAndDeliver(
   );
 }
 
-/** Two runs this close together are deliveries of the same scheduled run. */
+/** Without a run id, two runs this close together that collided are deliveries of the same run. */
 const SAME_RUN_MS = 20_000;
 
-function recordedMoments(checkedAt: string | undefined, now: Date): boolean {
-  return checkedAt !== undefined && Math.abs(now.getTime() - Date.parse(checkedAt)) < SAME_RUN_MS;
+/** Whether the stored state already holds this run's observation. */
+function alreadyRecorded(state: AlertState, runId: string | undefined, now: Date, attempt: number): boolean {
+  if (runId !== undefined) return state.runId === runId;
+  // After a lost write only: a concurrent delivery recorded this moment first.
+  const checkedAt = state.checkedAt;
+  return (
+    attempt > 0 && checkedAt !== undefined && Math.abs(now.getTime() - Date.parse(checkedAt)) < SAME_RUN_MS
+  );
 }
 
 /** At most this many undelivered notices wait behind a new one; the oldest give way. */

@@ -9,6 +9,7 @@ import { createTelemetry } from '../adapters/telemetry.js';
 import { createRenderer } from '../core/messages.js';
 import { type RunDeps, type RunSummary, runChecks } from '../core/run-checks.js';
 import { readEnvironment } from './environment.js';
+import { runIdOf } from './scheduled-event.js';
 
 /**
  * The Lambda entry point: reads its configuration once per cold start (a bad one fails the init,
@@ -59,10 +60,11 @@ export type HandlerResult = Omit<RunSummary, 'accounts'> & {
   readonly accounts: ReadonlyArray<{ account: string; outcome: string; level?: string; notified?: string }>;
 };
 
-export async function handler(_event: unknown, context?: LambdaContext): Promise<HandlerResult> {
+export async function handler(event: unknown, context?: LambdaContext): Promise<HandlerResult> {
   const remaining = context?.getRemainingTimeInMillis() ?? config.deadlineMs + RESERVE_MS * 2;
   const deadlineAt = Date.now() + Math.max(1_000, remaining - RESERVE_MS);
-  const summary = await runChecks(config, deps, { deadlineAt });
+  const runId = runIdOf(event);
+  const summary = await runChecks(config, deps, runId ? { deadlineAt, runId } : { deadlineAt });
   const result: HandlerResult = {
     ...summary,
     accounts: summary.accounts.map((r) => ({

@@ -74,6 +74,12 @@ describe('the schedule', () => {
     });
   });
 
+  it('sends the scheduled time, which is the same in every delivery of one run', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Target: Match.objectLike({ Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}' }),
+    });
+  });
+
   it('retries twice within an hour, then leaves the invocation in the dead-letter queue', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Target: Match.objectLike({

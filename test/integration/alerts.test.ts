@@ -52,8 +52,8 @@ interface Harness {
   readonly config: MonitorConfig;
   readonly account: AccountConfig;
   readonly lines: string[];
-  /** One scheduled run at `hours` after T0. */
-  run(hours: number): Promise<RunSummary>;
+  /** One scheduled run at `hours` after T0; a delivery of the scheduled run `runId`, when given. */
+  run(hours: number, runId?: string): Promise<RunSummary>;
   /** The `kind` attribute of every message SNS accepted, in order. */
   published(): string[];
 }
@@ -93,9 +93,10 @@ async function harness(policy: Record<string, unknown> = { forecastDays: 0 }): P
     config,
     account,
     lines,
-    run(hours) {
+    run(hours, runId) {
       now = T0 + hours * HOUR;
-      return runChecks(config, deps, { deadlineAt: Date.now() + 10_000 });
+      const deadlineAt = Date.now() + 10_000;
+      return runChecks(config, deps, runId ? { deadlineAt, runId } : { deadlineAt });
     },
     published: () => acceptedKinds(),
   };
@@ -249,6 +250,42 @@ describe('delivery', () => {
       await Promise.all(Array.from({ length: deliveries }, () => h.run(hours)));
     }
     expect(h.published()).toEqual(['check-failed']);
+  });
+
+  it('a duplicate delivery of a scheduled run does not count its failure twice', async () => {
+    const h = await harness();
+    provider.setDefault({ kind: 'html', status: 503 });
+    for (const [hours, runId] of [
+      [0, 'T0'],
+      [0.01, 'T0'],
+      [0.25, 'T1'],
+      [0.26, 'T1'],
+    ] as const) {
+      await h.run(hours, runId);
+    }
+    expect((await h.store.load('main'))?.state.failures?.count).toBe(2);
+    expect(h.published()).toEqual([]);
+    await h.run(0.5, 'T2');
+    expect(h.published()).toEqual(['check-failed']);
+  });
+
+  it('a retry of a scheduled run whose publish failed delivers the notice without deciding again', async () => {
+    const h = await harness();
+    sns
+      .on(PublishCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    balance(20);
+    await h.run(0, 'T0');
+    sns.on(PublishCommand).callsFake((input) => {
+      accepted.push(kindOf(input));
+      return { MessageId: 'm-retry' };
+    });
+    await h.run(0.02, 'T0');
+    await h.run(0.03, 'T0');
+    expect(h.published()).toEqual(['low']);
+    const state = (await h.store.load('main'))?.state;
+    expect(state?.pending).toBeUndefined();
+    expect(state?.runId).toBe('T0');
   });
 
   it('a claim left by a run that died is taken over after the claim TTL', async () => {
