@@ -10,12 +10,12 @@ import {
   defaultHashParameter,
   defaultKeyParameter,
   describe,
-  isObject,
   type Locale,
   type MonitorConfig,
   parseMonitorConfig,
   type Validated,
 } from '../lambda/core/config.js';
+import { isObject } from '../lambda/core/json.js';
 
 /**
  * The stack's configuration: the monitor configuration the function receives (validated by the

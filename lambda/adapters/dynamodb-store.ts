@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AlertState } from '../core/alert-state.js';
 import type { Sample } from '../core/forecast-types.js';
+import { isObject } from '../core/json.js';
 import type { StateStore, StoredState } from '../core/ports.js';
 import { LEVELS } from '../core/types.js';
 import { awsErrorMessage, awsErrorName, isTransientAwsError } from './aws-error.js';
@@ -246,14 +247,14 @@ function parseStateItem(account: string, item: Record<string, AttributeValue>): 
 
 /** A structural check of the fields the alert rules read first; undefined when it looks right. */
 function alertStateProblem(value: unknown): string | undefined {
-  if (!isRecord(value)) return 'the state is not an object';
+  if (!isObject(value)) return 'the state is not an object';
   if (!LEVELS.some((level) => level === value.level)) return 'level is not OK, WARNING or CRITICAL';
   if (typeof value.levelSince !== 'string') return 'levelSince is not a string';
   for (const field of ['lastBalance', 'lowNotice', 'failures', 'forecastNotice', 'pending'] as const) {
-    if (value[field] !== undefined && !isRecord(value[field])) return `${field} is not an object`;
+    if (value[field] !== undefined && !isObject(value[field])) return `${field} is not an object`;
   }
   const pending = value.pending;
-  if (isRecord(pending) && !isRecord(pending.notification)) return 'pending has no notification';
+  if (isObject(pending) && !isObject(pending.notification)) return 'pending has no notification';
   return undefined;
 }
 
@@ -265,8 +266,4 @@ function parseSample(item: Record<string, AttributeValue>): Sample | undefined {
   if (item.amount?.N === undefined || item.sms?.N === undefined) return undefined;
   if (!Number.isFinite(amount) || !Number.isFinite(sms)) return undefined;
   return { at, amount, sms };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,3 +1,4 @@
+import { isObject, parseJson } from '../core/json.js';
 import { type Balance, type Failure, fail, failure, type Outcome, succeed } from '../core/types.js';
 
 /**
@@ -192,16 +193,4 @@ function shape(value: unknown, redact: (text: string) => string): string {
   if (typeof value === 'string') return value.length > 20 ? 'a long string' : JSON.stringify(redact(value));
   if (typeof value === 'number') return String(value);
   return typeof value === 'object' ? 'an object' : typeof value;
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isObject, parseJson } from '../core/json.js';
 import type { Credentials } from '../core/types.js';
 
 /**
@@ -189,8 +190,9 @@ export async function startProviderServer(options: ProviderServerOptions = {}): 
   };
 
   const server = createServer((req, res) => {
-    readBody(req).then(
-      (rawBody) => {
+    readRequestBody(req, MAX_REQUEST_BYTES).then(
+      (bytes) => {
+        const rawBody = bytes.toString('utf8');
         const record: RecordedRequest = {
           method: req.method ?? '',
           path: req.url ?? '',
@@ -299,32 +301,21 @@ function streamHugeBody(res: ServerResponse, status: number, bytes: number): voi
   pump();
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The request body, refused (and the request destroyed) beyond `maxBytes`. */
+export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
+      if (size > maxBytes) {
         req.destroy();
         reject(new Error('request body too large'));
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

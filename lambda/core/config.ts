@@ -1,3 +1,4 @@
+import { isObject, type JsonObject } from './json.js';
 import type { Level } from './types.js';
 
 /**
@@ -105,12 +106,6 @@ const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** SSM's rule: a plain name, or a hierarchy that starts with "/"; never under the reserved aws/ssm prefixes. */
 const PARAMETER_NAME = /^(?!\/?(aws|ssm))(?:[A-Za-z0-9_.-]{1,1011}|(?:\/[A-Za-z0-9_.-]+){1,15})$/i;
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Collects errors with their field path, so every message names what to fix. */
 class Checker {
   readonly errors: string[] = [];
@@ -119,7 +114,7 @@ class Checker {
     this.errors.push(`${path}: ${message}`);
   }
 
-  unknownKeys(path: string, value: Json, allowed: readonly string[]): void {
+  unknownKeys(path: string, value: JsonObject, allowed: readonly string[]): void {
     for (const key of Object.keys(value)) {
       if (!allowed.includes(key))
         this.error(`${path}.${key}`, `unknown field (allowed: ${allowed.join(', ')})`);
@@ -415,4 +410,4 @@ export function parseMonitorConfig(
 
 export type { Level };
 /** The lower-level building blocks, exported for the CLI and infra validators. */
-export { Checker, isObject };
+export { Checker };

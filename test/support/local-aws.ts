@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from '../../lambda/adapters/sandbox-provider.js';
+import { listenOnLoopback, readRequestBody } from '../../lambda/adapters/sandbox-provider.js';
+import { isObject, parseJson } from '../../lambda/core/json.js';
 
 /**
  * SSM and SNS as the AWS SDK v3 clients speak them, on 127.0.0.1, for tests that run the real
@@ -345,7 +346,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   };
 
   const server = createServer((req, res) => {
-    readBody(req).then(
+    readRequestBody(req, MAX_REQUEST_BYTES).then(
       (body) => handle(req, body, res),
       () => res.socket?.destroy(),
     );
@@ -430,24 +431,6 @@ function send(res: ServerResponse, status: number, contentType: string, body: un
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
-        req.destroy();
-        reject(new Error('request body too large'));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function headerOf(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' ? value : undefined;
@@ -455,18 +438,6 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isString(value: unknown): value is string {
