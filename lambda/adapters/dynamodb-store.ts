@@ -32,12 +32,6 @@ export function sampleSortKey(at: string): string {
   return `${SAMPLE_SORT_KEY_PREFIX}${at}`;
 }
 
-/**
- * Above every ISO time and below STATE ("SA…" < "ST…"): a BETWEEN up to it selects samples only,
- * where `sk >= SAMPLE#since` would also return the state item.
- */
-const SAMPLE_SORT_KEY_END = `${SAMPLE_SORT_KEY_PREFIX}~`;
-
 const DAY_SECONDS = 86_400;
 
 export interface DynamoDbStateStoreOptions {
@@ -168,21 +162,13 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       }
     },
 
-    async samplesSince(account: string, since: Date): Promise<Sample[]> {
-      return (await queryFrom(account, since, SAMPLE_SORT_KEY_END)).samples;
-    },
-
-    loadWithSamples(account: string, since: Date) {
-      // The state item sorts right after the samples ("SAMPLE#…" < "STATE"): one Query reads both.
-      return queryFrom(account, since, STATE_SORT_KEY);
-    },
+    loadWithSamples,
   };
 
-  /** Items of the account's partition from the sample at `since` up to the sort key `to`. */
-  async function queryFrom(
+  /** The state item sorts right after the samples ("SAMPLE#…" < "STATE"): one Query reads both. */
+  async function loadWithSamples(
     account: string,
     since: Date,
-    to: string,
   ): Promise<{ stored?: StoredState; samples: Sample[] }> {
     if (!Number.isFinite(since.getTime())) throw new RangeError('the samples need a valid start date');
     const samples: Sample[] = [];
@@ -203,7 +189,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
             ExpressionAttributeValues: {
               ':pk': { S: accountPartitionKey(account) },
               ':from': { S: sampleSortKey(since.toISOString()) },
-              ':to': { S: to },
+              ':to': { S: STATE_SORT_KEY },
             },
             ConsistentRead: true,
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),

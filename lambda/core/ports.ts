@@ -32,9 +32,7 @@ export interface StateStore {
    */
   save(account: string, state: AlertState, expectedVersion: number): Promise<'saved' | 'conflict'>;
   addSample(account: string, sample: Sample): Promise<void>;
-  /** Samples at or after `since`, oldest first. */
-  samplesSince(account: string, since: Date): Promise<Sample[]>;
-  /** The state and the samples at or after `since` together, in one round trip where the store can. */
+  /** The state, and the samples at or after `since` (oldest first), in one round trip where the store can. */
   loadWithSamples(account: string, since: Date): Promise<{ stored?: StoredState; samples: Sample[] }>;
 }
 

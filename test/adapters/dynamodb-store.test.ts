@@ -26,6 +26,11 @@ const warningState: AlertState = {
   lowNotice: { level: 'WARNING', at: '2025-11-24T09:15:00.000Z' },
 };
 
+/** The samples alone, as the run reads them beside the state. */
+async function samplesOf(from: StateStore, account: string, since: Date) {
+  return (await from.loadWithSamples(account, since)).samples;
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -170,7 +175,7 @@ describe('DynamoDB state store: balance samples', () => {
   it('returns a stored sample with its time, amount and SMS count', async () => {
     await store.addSample('main', { at: iso(NOW), amount: 10.58, sms: 67 });
 
-    expect(await store.samplesSince('main', new Date(NOW - HOUR))).toEqual([
+    expect(await samplesOf(store, 'main', new Date(NOW - HOUR))).toEqual([
       { at: iso(NOW), amount: 10.58, sms: 67 },
     ]);
   });
@@ -198,7 +203,7 @@ describe('DynamoDB state store: balance samples', () => {
     await store.addSample('main', { at: iso(NOW), amount: 10.58, sms: 67 });
     await store.addSample('main', { at: iso(NOW), amount: 10.58, sms: 67 });
 
-    expect(await store.samplesSince('main', new Date(0))).toHaveLength(1);
+    expect(await samplesOf(store, 'main', new Date(0))).toHaveLength(1);
   });
 
   it('returns only the samples at or after the given time, oldest first', async () => {
@@ -206,7 +211,7 @@ describe('DynamoDB state store: balance samples', () => {
       await store.addSample('main', { at: iso(NOW - hoursAgo * HOUR), amount: 100 - hoursAgo, sms: 600 });
     }
 
-    const samples = await store.samplesSince('main', new Date(NOW - 3 * HOUR));
+    const samples = await samplesOf(store, 'main', new Date(NOW - 3 * HOUR));
     expect(samples.map((s) => s.at)).toEqual([iso(NOW - 3 * HOUR), iso(NOW - 2 * HOUR), iso(NOW - HOUR)]);
   });
 
@@ -214,7 +219,7 @@ describe('DynamoDB state store: balance samples', () => {
     await store.save('main', warningState, 0);
     await store.addSample('main', { at: iso(NOW), amount: 10.58, sms: 67 });
 
-    expect(await store.samplesSince('main', new Date(0))).toEqual([{ at: iso(NOW), amount: 10.58, sms: 67 }]);
+    expect(await samplesOf(store, 'main', new Date(0))).toEqual([{ at: iso(NOW), amount: 10.58, sms: 67 }]);
   });
 
   it('reads the state and the samples since a time together', async () => {
@@ -261,7 +266,7 @@ describe('DynamoDB state store: balance samples', () => {
     await store.addSample('main', { at: iso(NOW), amount: 10, sms: 60 });
     await store.addSample('backup', { at: iso(NOW), amount: 20, sms: 120 });
 
-    expect(await store.samplesSince('backup', new Date(0))).toEqual([{ at: iso(NOW), amount: 20, sms: 120 }]);
+    expect(await samplesOf(store, 'backup', new Date(0))).toEqual([{ at: iso(NOW), amount: 20, sms: 120 }]);
   });
 
   it('reads every page when the samples exceed one 1 MB query page', async () => {
@@ -284,7 +289,7 @@ describe('DynamoDB state store: balance samples', () => {
     }
     const send = vi.spyOn(dynamo.client, 'send');
 
-    const samples = await store.samplesSince('main', new Date(0));
+    const samples = await samplesOf(store, 'main', new Date(0));
 
     expect(samples.map((s) => s.at)).toEqual(at);
     expect(send.mock.calls.filter(([command]) => command instanceof QueryCommand).length).toBeGreaterThan(1);
@@ -307,7 +312,7 @@ describe('DynamoDB state store: balance samples', () => {
       }),
     );
 
-    expect(await watched.samplesSince('main', new Date(0))).toEqual([
+    expect(await samplesOf(watched, 'main', new Date(0))).toEqual([
       { at: iso(NOW - HOUR), amount: 11, sms: 70 },
     ]);
     expect(warn).toHaveBeenCalledWith('unreadable balance samples skipped', { account: 'main', skipped: 1 });
@@ -326,7 +331,7 @@ describe('DynamoDB state store: failures', () => {
       /^DynamoDB GetItem for account main failed: ResourceNotFoundException/,
     );
     await expect(lost.save('main', okState, 0)).rejects.toThrow(/PutItem .*ResourceNotFoundException/);
-    await expect(lost.samplesSince('main', new Date(0))).rejects.toThrow(/Query .*ResourceNotFoundException/);
+    await expect(samplesOf(lost, 'main', new Date(0))).rejects.toThrow(/Query .*ResourceNotFoundException/);
   });
 
   it('marks throttling as a transient store error', async () => {
@@ -358,7 +363,7 @@ describe('DynamoDB state store: failures', () => {
     mocked.on(QueryCommand).resolves({ Items: [] });
     const watched = createDynamoDbStateStore({ tableName: table, client });
     await watched.load('main');
-    await watched.samplesSince('main', new Date(NOW));
+    await watched.loadWithSamples('main', new Date(NOW));
 
     expect(mocked).toHaveReceivedCommandWith(GetItemCommand, { TableName: table, ConsistentRead: true });
     expect(mocked).toHaveReceivedCommandWith(QueryCommand, {
@@ -367,7 +372,7 @@ describe('DynamoDB state store: failures', () => {
       ExpressionAttributeValues: {
         ':pk': { S: 'ACCOUNT#main' },
         ':from': { S: `SAMPLE#${iso(NOW)}` },
-        ':to': { S: 'SAMPLE#~' },
+        ':to': { S: 'STATE' },
       },
     });
     mocked.restore();
