@@ -26,7 +26,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambda/adapters/dynamodb-store.js';
 import { BALANCE_METRIC } from '../lambda/adapters/telemetry.js';
-import { ConfigError, type MonitorConfig, orThrow } from '../lambda/core/config.js';
+import { ConfigError, credentialParameterNames, type MonitorConfig, orThrow } from '../lambda/core/config.js';
 import { AlarmNotices } from './alarm-notices.js';
 import { bundleHandler, HANDLER_NAME, REPO_ROOT } from './bundle.js';
 import {
@@ -201,9 +201,7 @@ export class BalanceMonitor extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadCredentialParameters',
         actions: ['ssm:GetParameters'],
-        resources: monitor.accounts
-          .flatMap((a) => [a.keyParameter, a.hashParameter])
-          .map((p) => parameterArn(stack, p)),
+        resources: monitor.accounts.flatMap(credentialParameterNames).map((p) => parameterArn(stack, p)),
       }),
     );
     if (parameterKey) {
@@ -408,7 +406,7 @@ export class BalanceMonitor extends Construct {
       description:
         "Store each account's key and hash as SecureStrings before the first run: npm run credentials -- <account> " +
         '(or aws ssm put-parameter --type SecureString --overwrite --name <name> --value <from a file, not the shell>).',
-      value: monitor.accounts.flatMap((a) => [a.keyParameter, a.hashParameter]).join(' '),
+      value: monitor.accounts.flatMap(credentialParameterNames).join(' '),
     });
   }
 }

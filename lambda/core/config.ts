@@ -82,6 +82,13 @@ export function defaultHashParameter(account: string): string {
   return `/iletimerkezi/${account}/api-hash`;
 }
 
+/** Every SSM parameter an account's credentials may be read from: what the function must be allowed to read. */
+export function credentialParameterNames(
+  account: Pick<AccountConfig, 'keyParameter' | 'hashParameter'>,
+): string[] {
+  return [...new Set([account.keyParameter, account.hashParameter])];
+}
+
 export type Validated<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly errors: string[] };
