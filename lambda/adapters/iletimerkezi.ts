@@ -1,5 +1,6 @@
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_DEADLINE_MS } from '../core/config.js';
 import type { BalanceReader } from '../core/ports.js';
+import { createRedactor, type Redact } from '../core/redact.js';
 import { type Balance, type Credentials, type Failure, fail, failure, type Outcome } from '../core/types.js';
 import { isRetryable, oversizedResponse, parseBalanceResponse } from './iletimerkezi-response.js';
 
@@ -71,7 +72,7 @@ export async function getBalance(
   credentials: Credentials,
   options: ClientOptions & { deadlineAt?: number } = {},
 ): Promise<Outcome<Balance>> {
-  const redact = redactor(credentials);
+  const redact = createRedactor([credentials.key, credentials.hash]);
   try {
     const outcome = await readWithRetries(
       baseUrl,
@@ -233,16 +234,6 @@ function networkMessage(error: unknown, phase: 'connect' | 'body'): string {
   if (code === 'UND_ERR_SOCKET') return `network error: connection closed by the server${where}`;
   if (typeof code === 'string' && /^UND_ERR_[A-Z_]+$/.test(code)) return `network error: ${code}${where}`;
   return `network error${where}`;
-}
-
-type Redact = (text: string) => string;
-
-function redactor(credentials: Credentials): Redact {
-  const secrets = [credentials.key, credentials.hash]
-    .filter((secret) => secret.length > 0)
-    .sort((a, b) => b.length - a.length)
-    .map((secret) => new RegExp(secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'));
-  return (text) => secrets.reduce((out, pattern) => out.replace(pattern, '***'), text);
 }
 
 function redactFailure(f: Failure, redact: Redact): Failure {

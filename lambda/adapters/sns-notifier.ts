@@ -1,12 +1,15 @@
 import type { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { RenderedMessage } from '../core/notification.js';
 import type { Notifier } from '../core/ports.js';
+import type { Redact } from '../core/redact.js';
 import { awsErrorMessage, awsErrorName } from './aws-error.js';
 
 export interface SnsNotifierOptions {
   readonly topicArn: string;
   /** A ready client, or a factory for one; by default a client is made on the first publish. */
   readonly client?: SNSClient | (() => Promise<SNSClient>);
+  /** Applied to every text published and to SNS's own error messages. */
+  readonly redact?: Redact;
 }
 
 /** SNS did not accept a message; `code` is SNS's error name (e.g. ThrottlingException, NotFoundException). */
@@ -32,6 +35,7 @@ interface Connection {
  * json`) and the `severity`, `account` and `kind` attributes that subscription filter policies use.
  */
 export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
+  const redact = options.redact ?? ((text: string) => text);
   let connection: Promise<Connection> | undefined;
 
   const connect = (): Promise<Connection> => {
@@ -68,13 +72,19 @@ export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
       }
       const command = new sns.Publish({
         TopicArn: options.topicArn,
-        Subject: message.subject,
-        Message: JSON.stringify({ default: message.default, email: message.email, sms: message.sms }),
+        Subject: redact(message.subject),
+        Message: JSON.stringify({
+          default: redact(message.default),
+          email: redact(message.email),
+          sms: redact(message.sms),
+        }),
         MessageStructure: 'json',
         MessageAttributes: {
           severity: { DataType: 'String', StringValue: message.attributes.severity },
           account: { DataType: 'String', StringValue: message.attributes.account },
           kind: { DataType: 'String', StringValue: message.attributes.kind },
+          // A balance notice is time-critical: Transactional SMS is routed for delivery, not lowest cost.
+          'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
         },
       });
       let messageId: string | undefined;
@@ -82,7 +92,7 @@ export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
         messageId = (await sns.client.send(command)).MessageId;
       } catch (error) {
         const code = awsErrorName(error);
-        const detail = awsErrorMessage(error, 120);
+        const detail = awsErrorMessage(error, 120, redact);
         throw new SnsPublishError(code, `SNS Publish failed: ${code}${detail ? ` (${detail})` : ''}`, {
           cause: error,
         });

@@ -1,4 +1,5 @@
 import type { AccountReport, Telemetry } from '../core/ports.js';
+import type { Redact } from '../core/redact.js';
 
 /**
  * Names shared with the CDK construct (alarms, dashboard) so the two cannot drift.
@@ -38,6 +39,8 @@ export interface TelemetryOptions {
   /** Receives one complete JSON line (without the newline). */
   readonly write?: (line: string) => void;
   readonly now?: () => number;
+  /** Applied to every string written, at any depth: the secrets met so far are masked in each line. */
+  readonly redact?: Redact;
 }
 
 export interface MonitorTelemetry extends Telemetry {
@@ -59,8 +62,9 @@ export function createTelemetry(options: TelemetryOptions = {}): MonitorTelemetr
   const namespace = options.namespace ?? METRIC_NAMESPACE;
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = options.now ?? Date.now;
+  const redact = options.redact;
 
-  const emit = (record: Record<string, unknown>): void => write(toJsonLine(record));
+  const emit = (record: Record<string, unknown>): void => write(toJsonLine(record, redact));
 
   return {
     accountChecked(report: AccountReport): void {
@@ -120,25 +124,28 @@ function finite(value: number | undefined): number | undefined {
 }
 
 /**
- * Always one valid JSON line: secret-named fields dropped, NaN and Infinity as null, errors as
- * name and message, big integers as strings, and a placeholder for what cannot be serialised.
+ * Always one valid JSON line: secret-named fields dropped, every string redacted, NaN and Infinity
+ * as null, errors as name and message, big integers as strings, and a placeholder for what cannot
+ * be serialised.
  */
-export function toJsonLine(record: Record<string, unknown>): string {
+export function toJsonLine(record: Record<string, unknown>, redact?: Redact): string {
   try {
-    return JSON.stringify(record, safeValue());
+    return JSON.stringify(record, safeValue(redact));
   } catch {
     // Only a cycle gets here; the second pass cuts it (and any repeated object) short.
     try {
-      return JSON.stringify(record, safeValue(new WeakSet()));
+      return JSON.stringify(record, safeValue(redact, new WeakSet()));
     } catch {
       return JSON.stringify({ level: 'error', message: 'log record could not be serialised' });
     }
   }
 }
 
-function safeValue(seen?: WeakSet<object>): (name: string, value: unknown) => unknown {
+function safeValue(redact?: Redact, seen?: WeakSet<object>): (name: string, value: unknown) => unknown {
   return (name, value) => {
     if (name !== '' && SECRET_FIELD.test(name)) return undefined;
+    // Strings are masked before JSON escapes them: a mask applied to the finished line could cut an escape in half.
+    if (typeof value === 'string') return redact ? redact(value) : value;
     if (typeof value === 'number') return Number.isFinite(value) ? value : null;
     if (typeof value === 'bigint') return value.toString();
     if (value instanceof Error) return { name: value.name, message: value.message };

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { awsErrorMessage, awsErrorName } from '../adapters/aws-error.js';
 import { defaultHashParameter, defaultKeyParameter, parseMonitorConfig } from '../core/config.js';
+import { createRedactor } from '../core/redact.js';
 
 /**
  * `npm run credentials -- <account>`: stores an account's API key and hash as two SSM
@@ -226,16 +227,12 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     return 0;
   } catch (error) {
-    const message = awsErrorMessage(error, 160, (text) => redact(text, [key, hash]));
+    const message = awsErrorMessage(error, 160, createRedactor([key, hash]));
     process.stderr.write(`error: could not store the credentials: ${awsErrorName(error)}: ${message}\n`);
     return 1;
   } finally {
     client.destroy();
   }
-}
-
-function redact(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length > 0).reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
 function isMainModule(): boolean {

@@ -7,6 +7,7 @@ import { createSnsNotifier } from '../adapters/sns-notifier.js';
 import { createSsmCredentialSource } from '../adapters/ssm-credentials.js';
 import { createTelemetry } from '../adapters/telemetry.js';
 import { createRenderer } from '../core/messages.js';
+import { createSecretRegistry, registeringSecrets } from '../core/redact.js';
 import { type RunDeps, type RunSummary, runChecks } from '../core/run-checks.js';
 import { readEnvironment } from './environment.js';
 import { runIdOf } from './scheduled-event.js';
@@ -27,11 +28,16 @@ const sdkOptions = {
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
 };
 
-const telemetry = createTelemetry();
+// Every credential read is remembered, so no log line or notice of this process can carry one.
+const secrets = createSecretRegistry();
+const telemetry = createTelemetry({ redact: secrets.redact });
 const warn = (message: string, fields: Record<string, unknown>): void =>
   telemetry.log('warn', message, fields);
 const deps: RunDeps = {
-  credentials: createSsmCredentialSource({ client: new SSMClient(sdkOptions), warn }),
+  credentials: registeringSecrets(
+    createSsmCredentialSource({ client: new SSMClient(sdkOptions), warn }),
+    secrets,
+  ),
   reader: createBalanceReader({ attemptTimeoutMs: config.attemptTimeoutMs, deadlineMs: config.deadlineMs }),
   store: createDynamoDbStateStore({
     tableName: environment.tableName,
@@ -40,6 +46,7 @@ const deps: RunDeps = {
   }),
   notifier: createSnsNotifier({
     topicArn: environment.topicArn,
+    redact: secrets.redact,
     // Loaded on the first run that notifies: most runs notify nobody and skip its load time.
     client: async () => new (await import('@aws-sdk/client-sns')).SNSClient(sdkOptions),
   }),
@@ -77,7 +84,9 @@ export async function handler(event: unknown, context?: LambdaContext): Promise<
   const { accounts: _perAccount, ...totals } = result;
   telemetry.log(summary.problems > 0 ? 'error' : 'info', 'run finished', totals);
   // A state or delivery problem would otherwise be silent: failing the invocation raises the
-  // function-errors alarm, and the scheduler's retry gets the notice out sooner.
+  // function-errors alarm, and Lambda's asynchronous retry (2 by default; the scheduler only
+  // retries a failed delivery, never a function error) gets the notice out sooner. A retry carries
+  // the same scheduled time, so it cannot notify twice (test/integration/alerts.test.ts).
   if (summary.problems > 0) {
     throw new Error(
       `${summary.problems} account(s) could not record state or deliver a notification; see the log`,

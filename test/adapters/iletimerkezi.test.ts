@@ -355,6 +355,25 @@ describe('secrets', () => {
     expect(f.message).toBe('HTTP 200: balance amount is not a number ("***")');
   });
 
+  it('never appear when the server echoes them base64- or URL-encoded', async () => {
+    const odd = { key: 'k3y/With+Odd=Chars&ç', hash: 'h4sh With Spaces?' };
+    const echoed = [
+      Buffer.from(odd.key).toString('base64'),
+      encodeURIComponent(odd.hash),
+      new URLSearchParams({ h: odd.hash }).toString(),
+      Buffer.from(`${odd.key}:${odd.hash}`).toString('base64url'),
+    ];
+    server.setDefault({
+      kind: 'raw',
+      status: 401,
+      body: JSON.stringify({ response: { status: { code: 401, message: echoed.join(' ') } } }),
+    });
+    const f = failureOf(await read({}, odd));
+    expect(f.message).toContain('***');
+    for (const form of echoed) expect(f.message).not.toContain(form);
+    expect(f.message).not.toContain(Buffer.from(odd.key).toString('base64').slice(4, 20));
+  });
+
   it('never appear in a network error', async () => {
     server.setDefault({ kind: 'reset' });
     const f = failureOf(await read({ maxAttempts: 1 }));

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSnsNotifier, SnsPublishError } from '../../lambda/adapters/sns-notifier.js';
 import type { RenderedMessage } from '../../lambda/core/notification.js';
+import { createRedactor } from '../../lambda/core/redact.js';
 
 const TOPIC = 'arn:aws:sns:eu-central-1:123456789012:balance-alerts';
 
@@ -38,8 +39,35 @@ describe('SNS notifier', () => {
         severity: { DataType: 'String', StringValue: 'WARNING' },
         account: { DataType: 'String', StringValue: 'main' },
         kind: { DataType: 'String', StringValue: 'low' },
+        'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
       },
     });
+  });
+
+  it('masks the secrets the redactor knows in every text it publishes and in its errors', async () => {
+    const key = '5ec12e7a9b3c4d5e6f708192a3b4c5d6';
+    const echoed = Buffer.from(key).toString('base64');
+    const leaky: RenderedMessage = {
+      ...message,
+      subject: `check failed ${key}`,
+      default: `HTTP 401 (${echoed})`,
+      email: `HTTP 401 (${key.toUpperCase()})`,
+      sms: `401 ${key}`,
+    };
+    const redact = createRedactor([key]);
+    await createSnsNotifier({ topicArn: TOPIC, client, redact }).publish(leaky);
+
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.Subject).toBe('check failed ***');
+    expect(JSON.parse(input?.Message ?? '')).toEqual({
+      default: 'HTTP 401 (***)',
+      email: 'HTTP 401 (***)',
+      sms: '401 ***',
+    });
+
+    sns.on(PublishCommand).rejects(new NotFoundException({ message: `Topic ${echoed} gone`, $metadata: {} }));
+    const failed = createSnsNotifier({ topicArn: TOPIC, client, redact }).publish(message);
+    await expect(failed).rejects.toThrow('SNS Publish failed: NotFoundException (Topic *** gone)');
   });
 
   it('sends a message body that SNS can split per protocol', async () => {

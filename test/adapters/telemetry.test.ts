@@ -8,6 +8,7 @@ import {
   SMS_METRIC,
 } from '../../lambda/adapters/telemetry.js';
 import type { AccountReport } from '../../lambda/core/ports.js';
+import { createRedactor } from '../../lambda/core/redact.js';
 
 const NOW = Date.parse('2025-11-24T09:15:00.000Z');
 
@@ -241,5 +242,38 @@ describe('telemetry', () => {
     expect(write).toHaveBeenCalledWith(
       '{"level":"info","message":"hello","timestamp":"2025-11-24T09:15:00.000Z"}\n',
     );
+  });
+});
+
+describe('redaction', () => {
+  const KEY = '5ec12e7a9b3c4d5e6f708192a3b4c5d6';
+
+  it('masks a secret the redactor knows in every string of a line, at any depth and in any encoding', () => {
+    const lines: string[] = [];
+    const telemetry = createTelemetry({
+      write: (line) => lines.push(line),
+      now: () => NOW,
+      redact: createRedactor([KEY]),
+    });
+    const echoed = [
+      KEY.toUpperCase(),
+      Buffer.from(KEY).toString('base64'),
+      `%${[...Buffer.from(KEY)].map((b) => b.toString(16)).join('%')}`,
+    ];
+    telemetry.accountChecked({
+      account: 'main',
+      outcome: 'failed',
+      failure: { kind: 'auth', message: `HTTP 401 (${echoed[0]})` },
+      publishError: `SnsPublishError: ${echoed[1]}`,
+      durationMs: 3,
+    });
+    telemetry.log('warn', 'store failed', { detail: { error: new Error(`bad ${echoed[2]}`) } });
+
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(() => JSON.parse(line)).not.toThrow();
+      for (const form of echoed) expect(line).not.toContain(form);
+    }
+    expect(JSON.parse(lines[0] ?? '{}').failureMessage).toBe('HTTP 401 (***)');
   });
 });

@@ -156,6 +156,8 @@ describe('the credentials command, run as a process against a local SSM endpoint
   const received: { target: string | undefined; body: unknown }[] = [];
   let ssmEndpoint: Server;
   let origin: string;
+  /** When set, SSM refuses the next writes with this error message. */
+  let refusal: string | undefined;
 
   beforeAll(async () => {
     ssmEndpoint = createServer((req, res) => {
@@ -166,6 +168,11 @@ describe('the credentials command, run as a process against a local SSM endpoint
       req.on('end', () => {
         const target = req.headers['x-amz-target'];
         received.push({ target: typeof target === 'string' ? target : undefined, body: JSON.parse(body) });
+        if (refusal !== undefined) {
+          res.writeHead(400, { 'Content-Type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify({ __type: 'ValidationException', message: refusal }));
+          return;
+        }
         res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1' });
         res.end('{"Version":1,"Tier":"Standard"}');
       });
@@ -209,6 +216,7 @@ describe('the credentials command, run as a process against a local SSM endpoint
 
   beforeEach(() => {
     received.length = 0;
+    refusal = undefined;
   });
 
   it('reads the key and the hash as two piped lines and stores both', async () => {
@@ -237,5 +245,15 @@ describe('the credentials command, run as a process against a local SSM endpoint
     const result = await runWithInput(['main'], `${KEY}\n`);
     expect([result.code, received]).toEqual([1, []]);
     expect(result.stderr).toContain('error: the API hash is empty');
+  });
+
+  it('never prints the values when SSM echoes them back in its error, in upper case or base64', async () => {
+    const echoed = [KEY.toUpperCase(), Buffer.from(HASH).toString('base64')];
+    refusal = `Parameter value ${echoed[0]} / ${echoed[1]} failed to satisfy constraint`;
+    const result = await runWithInput(['main'], `${KEY}\n${HASH}\n`);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: could not store the credentials: ValidationException');
+    for (const form of echoed) expect(result.stderr).not.toContain(form);
   });
 });
