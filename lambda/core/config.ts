@@ -82,11 +82,23 @@ export function defaultHashParameter(account: string): string {
   return `/iletimerkezi/${account}/api-hash`;
 }
 
+/** The account fields that name an SSM parameter holding a credential; each must be the account's own. */
+export const CREDENTIAL_PARAMETER_FIELDS = ['keyParameter', 'hashParameter'] as const;
+export type CredentialParameterField = (typeof CREDENTIAL_PARAMETER_FIELDS)[number];
+
+/** Each credential parameter an account names, with the field that names it. */
+export function credentialParameters(
+  account: Pick<AccountConfig, CredentialParameterField>,
+): Array<{ readonly field: CredentialParameterField; readonly name: string }> {
+  return CREDENTIAL_PARAMETER_FIELDS.flatMap((field) => {
+    const name: unknown = account[field];
+    return typeof name === 'string' ? [{ field, name }] : [];
+  });
+}
+
 /** Every SSM parameter an account's credentials may be read from: what the function must be allowed to read. */
-export function credentialParameterNames(
-  account: Pick<AccountConfig, 'keyParameter' | 'hashParameter'>,
-): string[] {
-  return [...new Set([account.keyParameter, account.hashParameter])];
+export function credentialParameterNames(account: Pick<AccountConfig, CredentialParameterField>): string[] {
+  return [...new Set(credentialParameters(account).map((p) => p.name))];
 }
 
 export type Validated<T> =
@@ -276,21 +288,45 @@ function parsePolicy(c: Checker, path: string, value: unknown, base: AlertPolicy
   };
 }
 
+/** Hosts plain http:// may reach: this machine only (tests, the sandbox). */
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+/** `scheme://user:password@`: found on the text, so even a URL that does not parse is caught. */
+const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i;
+
 export function parseBaseUrl(c: Checker, path: string, value: unknown): string {
-  const raw = c.string(path, value, DEFAULT_BASE_URL);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    c.error(path, `must be a URL origin like ${DEFAULT_BASE_URL}, got ${describe(raw)}`);
+  if (value === undefined) return DEFAULT_BASE_URL;
+  if (typeof value !== 'string') {
+    c.error(path, `must be a string, got ${describe(value)}`);
     return DEFAULT_BASE_URL;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    c.error(path, 'must use https:// (or http:// for local tests)');
-  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+  // The user name and password are never repeated: they may be a real password.
+  if (USERINFO.test(value)) {
     c.error(
       path,
-      `must be an origin only (scheme, host, port), got ${describe(raw)}; the path /v1/get-balance/json is added`,
+      'must not hold a user name or password (user:password@); the key and hash travel in the request body',
+    );
+    return DEFAULT_BASE_URL;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    c.error(path, `must be a URL origin like ${DEFAULT_BASE_URL}, got ${describe(value)}`);
+    return DEFAULT_BASE_URL;
+  }
+  if (url.username || url.password) {
+    c.error(path, 'must not hold a user name or password (user:password@)');
+    return DEFAULT_BASE_URL;
+  }
+  if (url.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname)) {
+    c.error(path, 'must use https:// (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])');
+  } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    c.error(path, 'must use https:// (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])');
+  }
+  if (url.pathname !== '/' || url.search || url.hash) {
+    c.error(
+      path,
+      `must be an origin only (scheme, host, port), got ${describe(value)}; the path /v1/get-balance/json is added`,
     );
   }
   return url.origin;
@@ -379,15 +415,35 @@ export function parseMonitorConfig(
   } else {
     if (input.accounts.length > MAX_ACCOUNTS)
       c.error('accounts', `at most ${MAX_ACCOUNTS} accounts per monitor`);
+    const parsed: Array<[number, AccountConfig]> = [];
     input.accounts.forEach((raw: unknown, i: number) => {
       const account = parseAccount(c, `accounts[${i}]`, raw, policy);
-      if (account) accounts.push(account);
+      if (account) parsed.push([i, account]);
     });
     const seen = new Set<string>();
-    for (const [i, a] of accounts.entries()) {
-      if (seen.has(a.name)) c.error(`accounts[${i}].name`, `duplicate account name "${a.name}"`);
+    const duplicates = new Set<string>();
+    for (const [i, a] of parsed) {
+      if (seen.has(a.name)) {
+        c.error(`accounts[${i}].name`, `duplicate account name "${a.name}"`);
+        duplicates.add(a.name);
+      }
       seen.add(a.name);
     }
+    // A shared parameter would send one account's credentials for another (or the key as the hash).
+    const owners = new Map<string, string>();
+    for (const [i, a] of parsed) {
+      if (duplicates.has(a.name)) continue;
+      for (const { field, name } of credentialParameters(a)) {
+        const owner = owners.get(name);
+        if (owner)
+          c.error(
+            `accounts[${i}].${field}`,
+            `must not be the same SSM parameter as ${owner} (${JSON.stringify(name)})`,
+          );
+        else owners.set(name, `accounts[${i}].${field}`);
+      }
+    }
+    accounts.push(...parsed.map(([, a]) => a));
   }
   const locale = c.string('locale', input.locale, 'en') as Locale;
   if (!LOCALES.includes(locale))

@@ -111,7 +111,7 @@ export function parseCredentialsArgs(
       ok: false,
       help: false,
       errors: validated.errors.map((e) =>
-        e.replace(/^accounts\[0\]\.(\w+)/, (_, field: string) => names[field] ?? field),
+        e.replace(/accounts\[0\]\.(\w+)/g, (_, field: string) => names[field] ?? field),
       ),
     };
   }

@@ -131,3 +131,66 @@ describe('parseMonitorConfig', () => {
     expect(errors.length).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('base URL', () => {
+  it.each([
+    'http://api.iletimerkezi.com',
+    'http://10.0.0.5:8080',
+    'http://example.com',
+    'http://localhost.example.com',
+    'http://[2001:db8::1]',
+  ])('refuses plain http:// to %s, where the key and hash would travel in clear', (baseUrl) => {
+    expect(errorsOf({ accounts: [{ ...account, baseUrl }] })).toEqual([
+      'accounts[0].baseUrl: must use https:// (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])',
+    ]);
+  });
+
+  it.each(['http://127.0.0.1:8080', 'http://127.1.2.3', 'http://localhost:3000', 'http://[::1]:9000'])(
+    'allows plain http:// to the loopback host %s, for tests and the sandbox',
+    (baseUrl) => {
+      expect(errorsOf({ accounts: [{ ...account, baseUrl }] })).toEqual([]);
+    },
+  );
+
+  it.each([
+    'https://user:s3cretPass@api.iletimerkezi.com',
+    'https://user:s3cretPass@api.iletimerkezi.com/v1/get-balance/json',
+    'http://user:s3cretPass@127.0.0.1:8080',
+    'https://:s3cretPass@api.iletimerkezi.com',
+    'https://s3cretPass@api.iletimerkezi.com',
+    'https://user:s3cretPass@exa mple.com',
+  ])('refuses a user name or password in %s without repeating it', (baseUrl) => {
+    const errors = errorsOf({ accounts: [{ ...account, baseUrl }] });
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.join('\n')).toContain('accounts[0].baseUrl:');
+    expect(errors.join('\n')).not.toContain('s3cretPass');
+  });
+});
+
+describe('credential parameters', () => {
+  it('refuses an account whose key and hash are the same parameter, naming both fields', () => {
+    expect(
+      errorsOf({ accounts: [{ ...account, keyParameter: '/x/secret', hashParameter: '/x/secret' }] }),
+    ).toEqual([
+      'accounts[0].hashParameter: must not be the same SSM parameter as accounts[0].keyParameter ("/x/secret")',
+    ]);
+  });
+
+  it('refuses two accounts reading the same parameter, naming both fields', () => {
+    const second = { ...account, name: 'second', keyParameter: '/iletimerkezi/main/api-key' };
+    expect(errorsOf({ accounts: [account, second] })).toEqual([
+      'accounts[1].keyParameter: must not be the same SSM parameter as accounts[0].keyParameter ("/iletimerkezi/main/api-key")',
+    ]);
+  });
+
+  it("refuses one account's hash parameter as another's key parameter", () => {
+    const second = { ...account, name: 'second', keyParameter: '/iletimerkezi/main/api-hash' };
+    expect(errorsOf({ accounts: [account, second] })).toEqual([
+      'accounts[1].keyParameter: must not be the same SSM parameter as accounts[0].hashParameter ("/iletimerkezi/main/api-hash")',
+    ]);
+  });
+
+  it('accepts accounts that each have their own parameters', () => {
+    expect(errorsOf({ accounts: [account, { ...account, name: 'second' }] })).toEqual([]);
+  });
+});

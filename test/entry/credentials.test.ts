@@ -121,6 +121,16 @@ describe('parseCredentialsArgs', () => {
     });
   });
 
+  it('refuses the same parameter for the key and the hash, naming both flags', () => {
+    expect(
+      parseCredentialsArgs(['main', '--key-parameter', '/x/both', '--hash-parameter', '/x/both']),
+    ).toEqual({
+      ok: false,
+      help: false,
+      errors: ['--hash-parameter: must not be the same SSM parameter as --key-parameter ("/x/both")'],
+    });
+  });
+
   it('refuses an unknown option', () => {
     expect(parseCredentialsArgs(['main', '--verbose'])).toMatchObject({
       ok: false,

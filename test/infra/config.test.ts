@@ -338,3 +338,27 @@ describe('MONITOR_CONFIG', () => {
     expect(parseMonitorConfig(compact)).toEqual({ ok: true, value: config });
   });
 });
+
+describe('stack configuration refused at synth for the credentials’ sake', () => {
+  it('refuses a plain http:// base URL to a public host, naming the field', () => {
+    expect(errorsOf(base({ accounts: [{ ...ACCOUNT, baseUrl: 'http://api.iletimerkezi.com' }] }))).toEqual([
+      'accounts[0].baseUrl: must use https:// (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])',
+    ]);
+  });
+
+  it('refuses a base URL with a password without repeating it', () => {
+    const errors = errorsOf(
+      base({ accounts: [{ ...ACCOUNT, baseUrl: 'https://ops:hunter22@api.iletimerkezi.com' }] }),
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^accounts\[0\]\.baseUrl: must not hold a user name or password/);
+    expect(errors[0]).not.toContain('hunter22');
+  });
+
+  it('refuses two accounts sharing a key parameter, naming both fields', () => {
+    const second = { ...ACCOUNT, name: 'second', keyParameter: '/iletimerkezi/main/api-key' };
+    expect(errorsOf(base({ accounts: [ACCOUNT, second] }))).toEqual([
+      'accounts[1].keyParameter: must not be the same SSM parameter as accounts[0].keyParameter ("/iletimerkezi/main/api-key")',
+    ]);
+  });
+});
