@@ -243,4 +243,84 @@ describe.concurrent('the local command', () => {
     expect(result.code).toBe(3);
     expect(`${result.stdout}${result.stderr}`).not.toMatch(SECRET);
   });
+
+  it('exits 3 naming the variable when the credentials are set but empty, and never checks the sandbox', async () => {
+    const result = await run(['--json'], { ILETIMERKEZI_API_KEY: '', ILETIMERKEZI_API_HASH: '' });
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      status: 'UNKNOWN',
+      sandbox: false,
+      error: { kind: 'config', message: expect.stringContaining('ILETIMERKEZI_API_KEY is set but empty') },
+    });
+  });
+
+  it('sends the key and the hash without the whitespace around them', async () => {
+    const server = await provider();
+    const result = await run(['--base-url', server.origin], {
+      ILETIMERKEZI_API_KEY: ` ${CREDENTIALS.key}`,
+      ILETIMERKEZI_API_HASH: `${CREDENTIALS.hash}\n`,
+    });
+    expect([result.code, firstLine(result)]).toEqual([0, expect.stringMatching(/^ILETIMERKEZI OK - /)]);
+  });
+
+  it('lengthens one attempt with --timeout-ms: an answer after 6 s within 30 s is OK', async () => {
+    const server = await provider();
+    server.setDefault({ kind: 'delay', ms: 6_000 });
+    const result = await live(server, '--timeout-ms', '30000', '--json');
+    expect([result.code, JSON.parse(result.stdout).status]).toEqual([0, 'OK']);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it.each([
+    [['--warning-amount', '--json']],
+    [['--json', '--base-url']],
+    [['--json', '--nope', 'stray']],
+    [['--help', '--json']],
+    [['--timeout-ms', '5', '--json']],
+  ])('prints exactly one JSON object for %j', async (args) => {
+    const result = await run(args);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toBeTypeOf('object');
+  });
+
+  it('refuses a plain http:// base URL to a public host before sending anything', async () => {
+    const result = await run(['--base-url', 'http://api.iletimerkezi.com'], {
+      ILETIMERKEZI_API_KEY: CREDENTIALS.key,
+      ILETIMERKEZI_API_HASH: CREDENTIALS.hash,
+    });
+    expect([result.code, firstLine(result)]).toEqual([
+      3,
+      expect.stringContaining('--base-url: must use https://'),
+    ]);
+  });
+
+  it('refuses a base URL with a password and never prints it', async () => {
+    for (const args of [
+      ['--base-url', 'http://ops:hunter22@127.0.0.1:1'],
+      ['--base-url', 'https://ops:hunter22@api.iletimerkezi.com', '--json'],
+    ]) {
+      const result = await run(args, {
+        ILETIMERKEZI_API_KEY: CREDENTIALS.key,
+        ILETIMERKEZI_API_HASH: CREDENTIALS.hash,
+      });
+      expect(result.code).toBe(3);
+      expect(result.stdout).toContain('must not hold a user name or password');
+      expect(`${result.stdout}${result.stderr}`).not.toContain('hunter22');
+    }
+  });
+
+  it('never prints the key when the server echoes it base64-encoded', async () => {
+    const server = await provider();
+    const echoed = Buffer.from(`${CREDENTIALS.key}:${CREDENTIALS.hash}`).toString('base64');
+    server.setDefault({
+      kind: 'raw',
+      status: 401,
+      body: JSON.stringify({ response: { status: { code: 401, message: `denied ${echoed}` } } }),
+    });
+    const result = await live(server, '--json');
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain('***');
+    expect(result.stdout).not.toContain(echoed.slice(4, 30));
+  });
 });

@@ -1,6 +1,6 @@
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_DEADLINE_MS } from '../core/config.js';
 import type { BalanceReader } from '../core/ports.js';
-import { createRedactor, type Redact } from '../core/redact.js';
+import { createRedactor, type Redact, redactFailure } from '../core/redact.js';
 import { type Balance, type Credentials, type Failure, fail, failure, type Outcome } from '../core/types.js';
 import { isRetryable, oversizedResponse, parseBalanceResponse } from './iletimerkezi-response.js';
 
@@ -234,8 +234,4 @@ function networkMessage(error: unknown, phase: 'connect' | 'body'): string {
   if (code === 'UND_ERR_SOCKET') return `network error: connection closed by the server${where}`;
   if (typeof code === 'string' && /^UND_ERR_[A-Z_]+$/.test(code)) return `network error: ${code}${where}`;
   return `network error${where}`;
-}
-
-function redactFailure(f: Failure, redact: Redact): Failure {
-  return failure(f.kind, redact(f.message), f.status);
 }

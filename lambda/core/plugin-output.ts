@@ -90,6 +90,11 @@ export function checkOutput(report: CheckReport, json: boolean): PluginOutput {
   return { exitCode, text: `${lines.join('\n')}\n` };
 }
 
+/** The help, as text or as one JSON object holding it. */
+export function helpOutput(help: string, json: boolean): PluginOutput {
+  return { exitCode: 0, text: json ? `${JSON.stringify({ help })}\n` : `${help}\n` };
+}
+
 /** Bad usage: UNKNOWN with the problem, then the usage line. */
 export function usageOutput(message: string, usage: string, json: boolean): PluginOutput {
   const exitCode = EXIT_CODES.UNKNOWN;

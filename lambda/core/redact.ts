@@ -1,4 +1,5 @@
 import type { CredentialSource } from './ports.js';
+import { type Failure, failure, type Outcome } from './types.js';
 
 /**
  * The one redactor of the project: every text that leaves the monitor (log lines, notices, errors,
@@ -95,6 +96,14 @@ export function registeringSecrets(source: CredentialSource, registry: SecretReg
  * with its neighbours'): they go with the mask, so a base64 echo leaves no stub of the secret.
  */
 const BASE64_EDGE = { before: '[A-Za-z0-9+/_-]{0,2}', after: '[A-Za-z0-9+/_-]{0,2}={0,2}' };
+
+export function redactFailure(f: Failure, redact: Redact): Failure {
+  return failure(f.kind, redact(f.message), f.status);
+}
+
+export function redactOutcome<T>(outcome: Outcome<T>, redact: Redact): Outcome<T> {
+  return outcome.ok ? outcome : { ok: false, failure: redactFailure(outcome.failure, redact) };
+}
 
 function alternation(
   forms: ReadonlySet<string>,

@@ -1,4 +1,11 @@
-import { Checker, DEFAULT_BASE_URL, parseBaseUrl, parseThresholds, type Thresholds } from '../core/config.js';
+import {
+  Checker,
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
+  DEFAULT_BASE_URL,
+  parseBaseUrl,
+  parseThresholds,
+  type Thresholds,
+} from '../core/config.js';
 import type { Credentials } from '../core/types.js';
 
 /**
@@ -17,19 +24,21 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 const TIMEOUT_RANGE = { min: 100, max: 120_000 };
 
 export const USAGE =
-  'Usage: npm start -- [--base-url URL] [--warning-amount N] [--critical-amount N] [--warning-sms N] [--critical-sms N] [--timeout-ms N] [--json] [--help]';
+  'Usage: npm start -- [--base-url URL] [--warning-amount N] [--critical-amount N] [--warning-sms N] [--critical-sms N] [--timeout-ms N] [--attempt-timeout-ms N] [--json] [--help]';
 
 export const HELP = `${USAGE}
 
 Checks an iletiMerkezi account's balance once, as a Nagios/Icinga/Zabbix plugin:
 exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the check failed, or bad usage).
 
-Credentials come from the environment: ${KEY_VARIABLE} and ${HASH_VARIABLE}.
-Without them and without --base-url, the check runs against a built-in sandbox
-account on 127.0.0.1, and every line of the output says "sandbox".
+Credentials come from the environment: ${KEY_VARIABLE} and ${HASH_VARIABLE}
+(surrounding whitespace is ignored; a variable set but empty is an error).
+With neither variable set and without --base-url, the check runs against a
+built-in sandbox account on 127.0.0.1, and every line of the output says "sandbox".
 
   --base-url URL        API origin (default ${DEFAULT_BASE_URL}); the path
                         /v1/get-balance/json is added. Never falls back to the sandbox.
+                        https:// only; http:// only to 127.0.0.0/8, localhost or [::1].
   --warning-amount N    WARNING when the TL balance is at or below N
   --critical-amount N   CRITICAL when the TL balance is at or below N
   --warning-sms N       WARNING when the SMS count is at or below N
@@ -37,6 +46,8 @@ account on 127.0.0.1, and every line of the output says "sandbox".
                         Without any threshold flag: --warning-amount ${DEFAULT_THRESHOLDS.warning?.amount} --critical-amount ${DEFAULT_THRESHOLDS.critical?.amount}.
                         A critical threshold must not be above its warning one.
   --timeout-ms N        the whole check, retries included, ends within N ms (default ${DEFAULT_TIMEOUT_MS})
+  --attempt-timeout-ms N  one attempt ends within N ms (default: half of --timeout-ms,
+                        at least ${DEFAULT_ATTEMPT_TIMEOUT_MS}, at most --timeout-ms)
   --json                print one JSON object instead of the plugin text
   --help                print this help and exit 0`;
 
@@ -49,11 +60,13 @@ export interface CheckRequest {
   readonly credentials?: Credentials;
   readonly thresholds: Thresholds;
   readonly timeoutMs: number;
+  /** One HTTP attempt; never above timeoutMs. */
+  readonly attemptTimeoutMs: number;
   readonly json: boolean;
 }
 
 export type Command =
-  | { readonly kind: 'help' }
+  | { readonly kind: 'help'; readonly json: boolean }
   | { readonly kind: 'check'; readonly request: CheckRequest }
   /** Bad usage: UNKNOWN, with every problem found. */
   | { readonly kind: 'usage-error'; readonly json: boolean; readonly message: string };
@@ -66,7 +79,7 @@ const THRESHOLD_FLAGS = {
 } as const;
 type ThresholdFlag = keyof typeof THRESHOLD_FLAGS;
 
-const VALUE_FLAGS = ['--base-url', '--timeout-ms', ...Object.keys(THRESHOLD_FLAGS)];
+const VALUE_FLAGS = ['--base-url', '--timeout-ms', '--attempt-timeout-ms', ...Object.keys(THRESHOLD_FLAGS)];
 const SWITCHES = ['--json', '--help', '-h'];
 const NUMERAL = /^-?\d+(\.\d+)?$/;
 
@@ -84,9 +97,11 @@ export function parseCommand(
     if (SWITCHES.includes(flag) && flag === arg) {
       switches.add(flag === '-h' ? '--help' : flag);
     } else if (VALUE_FLAGS.includes(flag)) {
-      const value = flag === arg ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined || (flag === arg && value.startsWith('--')))
-        problems.push(`${flag} needs a value`);
+      // A value never starts with "--": `--warning-amount --json` lacks a value, and --json still counts.
+      const next = flag === arg ? argv[i + 1] : arg.slice(eq + 1);
+      const value = next === undefined || next.startsWith('--') ? undefined : next;
+      if (flag === arg && value !== undefined) i++;
+      if (value === undefined) problems.push(`${flag} needs a value`);
       else if (values.has(flag)) problems.push(`${flag} is given twice`);
       else values.set(flag, value);
     } else {
@@ -95,26 +110,27 @@ export function parseCommand(
       );
     }
   }
-  const json = switches.has('--json');
-  if (switches.has('--help') && problems.length === 0) return { kind: 'help' };
+  // Asked for anywhere on the line, even where it would be an option's value or malformed.
+  const json = switches.has('--json') || argv.some((arg) => arg === '--json' || arg.startsWith('--json='));
+  if (switches.has('--help') && problems.length === 0) return { kind: 'help', json };
 
-  const key = env[KEY_VARIABLE] ?? '';
-  const hash = env[HASH_VARIABLE] ?? '';
+  const rawKey = env[KEY_VARIABLE];
+  const rawHash = env[HASH_VARIABLE];
   const rawBaseUrl = values.get('--base-url');
-  const sandbox = key === '' && hash === '' && rawBaseUrl === undefined;
+  // A variable that is set is meant: only with neither set (and no --base-url) is the sandbox checked.
+  const sandbox = rawKey === undefined && rawHash === undefined && rawBaseUrl === undefined;
 
   const c = new Checker();
   const baseUrl = parseBaseUrl(c, '--base-url', rawBaseUrl);
   const thresholds = thresholdsOf(values, c, problems);
-  const timeoutMs = timeoutOf(values.get('--timeout-ms'), problems);
+  const timeoutMs = timeoutOf('--timeout-ms', values.get('--timeout-ms'), DEFAULT_TIMEOUT_MS, problems);
+  const attemptTimeoutMs = attemptTimeoutOf(values.get('--attempt-timeout-ms'), timeoutMs, problems);
   problems.push(...c.errors.map(flagNames));
-  if (!sandbox) {
-    if (key === '') problems.push(`${KEY_VARIABLE} is not set (the API key from the iletiMerkezi panel)`);
-    if (hash === '') problems.push(`${HASH_VARIABLE} is not set (the API hash from the iletiMerkezi panel)`);
-  }
+  const key = credentialOf(KEY_VARIABLE, rawKey, 'key', sandbox, problems);
+  const hash = credentialOf(HASH_VARIABLE, rawHash, 'hash', sandbox, problems);
   if (problems.length > 0) return { kind: 'usage-error', json, message: problems.join('; ') };
 
-  const request = { sandbox, baseUrl, thresholds, timeoutMs, json };
+  const request = { sandbox, baseUrl, thresholds, timeoutMs, attemptTimeoutMs, json };
   return { kind: 'check', request: sandbox ? request : { ...request, credentials: { key, hash } } };
 }
 
@@ -136,14 +152,43 @@ function thresholdsOf(values: ReadonlyMap<string, string>, c: Checker, problems:
   return parseThresholds(c, '', input);
 }
 
-function timeoutOf(text: string | undefined, problems: string[]): number {
-  if (text === undefined) return DEFAULT_TIMEOUT_MS;
+/** Trimmed: a padded value pasted from the panel would end in a 401 with three wrong causes. */
+function credentialOf(
+  variable: string,
+  raw: string | undefined,
+  what: 'key' | 'hash',
+  sandbox: boolean,
+  problems: string[],
+): string {
+  if (sandbox) return '';
+  const hint = `(the API ${what} from the iletiMerkezi panel)`;
+  if (raw === undefined) problems.push(`${variable} is not set ${hint}`);
+  else if (raw.trim() === '') problems.push(`${variable} is set but empty ${hint}`);
+  return raw?.trim() ?? '';
+}
+
+function timeoutOf(flag: string, text: string | undefined, fallback: number, problems: string[]): number {
+  if (text === undefined) return fallback;
   const ms = Number(text);
   if (!/^\d+$/.test(text) || ms < TIMEOUT_RANGE.min || ms > TIMEOUT_RANGE.max) {
     problems.push(
-      `--timeout-ms needs a whole number from ${TIMEOUT_RANGE.min} to ${TIMEOUT_RANGE.max}, got ${printable(text)}`,
+      `${flag} needs a whole number from ${TIMEOUT_RANGE.min} to ${TIMEOUT_RANGE.max}, got ${printable(text)}`,
     );
-    return DEFAULT_TIMEOUT_MS;
+    return fallback;
+  }
+  return ms;
+}
+
+/**
+ * Half the budget leaves room for a retry after a hung attempt, but never less than the usual
+ * attempt, so a longer --timeout-ms also lets one slow answer arrive.
+ */
+function attemptTimeoutOf(text: string | undefined, timeoutMs: number, problems: string[]): number {
+  const derived = Math.min(timeoutMs, Math.max(DEFAULT_ATTEMPT_TIMEOUT_MS, Math.floor(timeoutMs / 2)));
+  const ms = timeoutOf('--attempt-timeout-ms', text, derived, problems);
+  if (ms > timeoutMs) {
+    problems.push(`--attempt-timeout-ms must not be above --timeout-ms (${ms} > ${timeoutMs})`);
+    return derived;
   }
   return ms;
 }
@@ -153,9 +198,10 @@ function flagNames(error: string): string {
   return error.replace(/^\./, '').replace(/\b(warning|critical)\.(amount|sms)\b/g, '--$1-$2');
 }
 
-/** An argument quoted for an error line: bounded, one line. */
+/** An argument quoted for an error line: bounded, one line, and never a URL's user name or password. */
 function printable(text: string): string {
+  const withoutUserinfo = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters must not reach the output
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  const clean = withoutUserinfo.replace(/[\u0000-\u001f\u007f]/g, '?');
   return JSON.stringify(clean.length > 40 ? `${clean.slice(0, 40)}…` : clean);
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { getBalance } from '../adapters/iletimerkezi.js';
 import { SANDBOX_CREDENTIALS, startProviderServer } from '../adapters/sandbox-provider.js';
-import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../core/config.js';
-import { checkOutput, type PluginOutput, usageOutput } from '../core/plugin-output.js';
+import { checkOutput, helpOutput, type PluginOutput, usageOutput } from '../core/plugin-output.js';
+import { createRedactor, redactOutcome } from '../core/redact.js';
 import { fail, failure } from '../core/types.js';
 import { type CheckRequest, HELP, parseCommand, USAGE } from './cli-args.js';
 
@@ -12,12 +12,13 @@ import { type CheckRequest, HELP, parseCommand, USAGE } from './cli-args.js';
  */
 
 async function check(request: CheckRequest): Promise<PluginOutput> {
-  const options = {
-    attemptTimeoutMs: Math.min(DEFAULT_ATTEMPT_TIMEOUT_MS, request.timeoutMs),
-    deadlineMs: request.timeoutMs,
-  };
+  const options = { attemptTimeoutMs: request.attemptTimeoutMs, deadlineMs: request.timeoutMs };
   if (!request.sandbox && request.credentials) {
-    const outcome = await getBalance(request.baseUrl, request.credentials, options);
+    const { key, hash } = request.credentials;
+    const outcome = redactOutcome(
+      await getBalance(request.baseUrl, request.credentials, options),
+      createRedactor([key, hash]),
+    );
     return checkOutput({ sandbox: false, thresholds: request.thresholds, outcome }, request.json);
   }
   const provider = await startProviderServer({ credentials: SANDBOX_CREDENTIALS });
@@ -31,7 +32,7 @@ async function check(request: CheckRequest): Promise<PluginOutput> {
 
 async function main(argv: readonly string[]): Promise<PluginOutput> {
   const command = parseCommand(argv, process.env);
-  if (command.kind === 'help') return { exitCode: 0, text: `${HELP}\n` };
+  if (command.kind === 'help') return helpOutput(HELP, command.json);
   if (command.kind === 'usage-error') return usageOutput(command.message, USAGE, command.json);
   try {
     return await check(command.request);
@@ -45,6 +46,17 @@ async function main(argv: readonly string[]): Promise<PluginOutput> {
   }
 }
 
-const output = await main(process.argv.slice(2));
+/** Whatever happens, a monitoring host gets a status line (or, with --json, one JSON object). */
+async function safely(argv: readonly string[]): Promise<PluginOutput> {
+  try {
+    return await main(argv);
+  } catch {
+    const json = argv.some((arg) => arg === '--json' || arg.startsWith('--json='));
+    const outcome = fail(failure('config', 'the local command failed unexpectedly'));
+    return checkOutput({ sandbox: false, thresholds: {}, outcome }, json);
+  }
+}
+
+const output = await safely(process.argv.slice(2));
 process.stdout.write(output.text);
 process.exitCode = output.exitCode;

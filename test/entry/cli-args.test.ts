@@ -28,6 +28,7 @@ describe('which account is checked', () => {
       baseUrl: DEFAULT_BASE_URL,
       thresholds: DEFAULT_THRESHOLDS,
       timeoutMs: DEFAULT_TIMEOUT_MS,
+      attemptTimeoutMs: 5_000,
       json: false,
     });
   });
@@ -59,9 +60,58 @@ describe('which account is checked', () => {
     expect(message).toBe('ILETIMERKEZI_API_HASH is not set (the API hash from the iletiMerkezi panel)');
   });
 
-  it('treats an empty variable as missing', () => {
+  it('refuses a variable that is set but empty, naming it', () => {
     const env = { ILETIMERKEZI_API_KEY: '', ILETIMERKEZI_API_HASH: 'def' };
-    expect(problem(parseCommand([], env))).toContain('ILETIMERKEZI_API_KEY is not set');
+    expect(problem(parseCommand([], env))).toBe(
+      'ILETIMERKEZI_API_KEY is set but empty (the API key from the iletiMerkezi panel)',
+    );
+  });
+
+  it('never runs the sandbox when both variables are set but empty', () => {
+    const env = { ILETIMERKEZI_API_KEY: '', ILETIMERKEZI_API_HASH: '' };
+    expect(problem(parseCommand([], env))).toBe(
+      'ILETIMERKEZI_API_KEY is set but empty (the API key from the iletiMerkezi panel); ' +
+        'ILETIMERKEZI_API_HASH is set but empty (the API hash from the iletiMerkezi panel)',
+    );
+  });
+
+  it('refuses a variable that holds only whitespace, naming it', () => {
+    const env = { ILETIMERKEZI_API_KEY: 'abc', ILETIMERKEZI_API_HASH: ' \n\t' };
+    expect(problem(parseCommand([], env))).toBe(
+      'ILETIMERKEZI_API_HASH is set but empty (the API hash from the iletiMerkezi panel)',
+    );
+  });
+
+  it('trims whitespace around the key and the hash', () => {
+    const env = { ILETIMERKEZI_API_KEY: ' abc123', ILETIMERKEZI_API_HASH: 'def456\n' };
+    expect(request(parseCommand([], env)).credentials).toEqual({ key: 'abc123', hash: 'def456' });
+  });
+
+  it.each(['http://api.iletimerkezi.com', 'http://192.168.1.10:8080'])(
+    'refuses --base-url %s, where the key and hash would travel in clear',
+    (url) => {
+      expect(problem(parseCommand(['--base-url', url], CREDENTIALS_ENV))).toBe(
+        '--base-url: must use https:// (http:// only to a loopback host: 127.0.0.0/8, localhost, [::1])',
+      );
+    },
+  );
+
+  it.each(['http://localhost:8080', 'http://[::1]:8080', 'http://127.0.0.2'])(
+    'allows --base-url %s on this machine',
+    (url) => {
+      expect(request(parseCommand(['--base-url', url], CREDENTIALS_ENV)).sandbox).toBe(false);
+    },
+  );
+
+  it.each([
+    ['--base-url', 'http://user:s3cretPass@127.0.0.1:8080'],
+    ['--base-url=https://user:s3cretPass@api.iletimerkezi.com'],
+    ['--base-url', 'https://user:s3cretPass@exa mple.com/x'],
+    ['https://user:s3cretPass@api.iletimerkezi.com'],
+  ])('refuses a URL with a password without ever repeating it: %s', (...argv) => {
+    const message = problem(parseCommand(argv, CREDENTIALS_ENV));
+    expect(message.length).toBeGreaterThan(0);
+    expect(message).not.toContain('s3cretPass');
   });
 
   it('rejects a base URL with a path, since the path is always added', () => {
@@ -126,7 +176,7 @@ describe('flags', () => {
   });
 
   it('--help asks for the help', () => {
-    expect(parseCommand(['--help'], {})).toEqual({ kind: 'help' });
+    expect(parseCommand(['--help'], {})).toEqual({ kind: 'help', json: false });
     expect(HELP).toContain('--warning-amount 100 --critical-amount 20');
   });
 
@@ -146,8 +196,48 @@ describe('flags', () => {
     expect(problem(parseCommand(['--base-url'], {}))).toBe('--base-url needs a value');
   });
 
-  it('a flag followed by another flag has no value', () => {
-    expect(problem(parseCommand(['--warning-amount', '--json'], {}))).toBe('--warning-amount needs a value');
+  it('a flag followed by another flag has no value, and the other flag still counts', () => {
+    expect(parseCommand(['--warning-amount', '--json'], {})).toEqual({
+      kind: 'usage-error',
+      json: true,
+      message: '--warning-amount needs a value',
+    });
+  });
+
+  it('a value never starts with --, even after =', () => {
+    expect(problem(parseCommand(['--base-url=--json'], {}))).toBe('--base-url needs a value');
+  });
+
+  it('--json anywhere asks for JSON, also with --help', () => {
+    expect(parseCommand(['--help', '--json'], {})).toEqual({ kind: 'help', json: true });
+    expect(parseCommand(['--json', 'stray', '--timeout-ms'], {})).toMatchObject({
+      kind: 'usage-error',
+      json: true,
+    });
+  });
+
+  it('derives the time of one attempt from --timeout-ms, so a long budget allows a slow answer', () => {
+    expect(request(parseCommand(['--timeout-ms', '30000'], {}))).toMatchObject({
+      timeoutMs: 30_000,
+      attemptTimeoutMs: 15_000,
+    });
+    expect(request(parseCommand(['--timeout-ms', '2500'], {})).attemptTimeoutMs).toBe(2_500);
+    expect(request(parseCommand([], {})).attemptTimeoutMs).toBe(5_000);
+  });
+
+  it('--attempt-timeout-ms sets the time of one attempt within the budget', () => {
+    expect(
+      request(parseCommand(['--timeout-ms', '30000', '--attempt-timeout-ms', '25000'], {})),
+    ).toMatchObject({
+      timeoutMs: 30_000,
+      attemptTimeoutMs: 25_000,
+    });
+    expect(problem(parseCommand(['--timeout-ms', '3000', '--attempt-timeout-ms', '4000'], {}))).toBe(
+      '--attempt-timeout-ms must not be above --timeout-ms (4000 > 3000)',
+    );
+    expect(problem(parseCommand(['--attempt-timeout-ms', '10'], {}))).toBe(
+      '--attempt-timeout-ms needs a whole number from 100 to 120000, got "10"',
+    );
   });
 
   it('a flag given twice is a usage error', () => {
