@@ -165,11 +165,20 @@ function optional(value: number | undefined): string {
   return value === undefined ? '' : number(value);
 }
 
-/** Plain decimal, never exponent notation, which performance-data parsers do not read. */
+/**
+ * Plain decimal, never exponent notation, which performance-data parsers do not read: the
+ * shortest digits that read back as the same number, with the point moved by the exponent.
+ */
 function number(value: number): string {
   const text = String(value);
-  if (!text.includes('e')) return text;
-  return value.toFixed(20).replace(/\.?0+$/, '');
+  const match = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (!match) return text;
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = match;
+  const digits = `${whole}${fraction}`;
+  const point = whole.length + Number(exponent);
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 /** The summary shares its line with the performance data, which starts at the first `|`. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Thresholds } from '../../lambda/core/config.js';
 import { AUTH_CAUSES, type CheckReport, checkOutput, usageOutput } from '../../lambda/core/plugin-output.js';
@@ -78,6 +79,39 @@ describe('the plugin text', () => {
   it('keeps a | in a failure message out of the performance data', () => {
     const outcome = fail(failure('invalid-response', 'HTTP 200: a|b'));
     expect(checkOutput(report({ outcome }), false).text.split('|')).toHaveLength(2);
+  });
+
+  it('writes thresholds of 1e21 and above as plain decimals, which plugin hosts can parse', () => {
+    const huge = { warning: { amount: 1e21 }, critical: { amount: 2.5e22, sms: 1e21 } };
+    const text = checkOutput(
+      report({ thresholds: huge, outcome: succeed({ amount: 150, sms: 7 }) }),
+      false,
+    ).text;
+    expect(lines(text)[0]).toBe(
+      'ILETIMERKEZI CRITICAL - balance 150 TL, 7 SMS (amount 150 TL <= 25000000000000000000000 TL, sms 7 <= 1000000000000000000000) | ' +
+        'amount=150;1000000000000000000000;25000000000000000000000;0 sms=7;;1000000000000000000000;0',
+    );
+  });
+
+  it('never writes exponent notation, whatever the number (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 1e300, noNaN: true }),
+        fc.double({ min: 0, max: 1e300, noNaN: true }),
+        (a, w) => {
+          const text = checkOutput(
+            report({ thresholds: { warning: { amount: w } }, outcome: succeed({ amount: a, sms: 1 }) }),
+            false,
+          ).text;
+          const perf = text.split('|')[1] ?? '';
+          expect(perf).not.toMatch(/e/i);
+          const [value, warn] = (perf.trim().split(' ')[0] ?? '').slice('amount='.length).split(';');
+          expect(Number(value)).toBe(a);
+          expect(Number(warn)).toBe(w);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('writes tiny amounts without exponent notation', () => {
