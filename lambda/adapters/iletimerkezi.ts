@@ -109,7 +109,7 @@ async function readWithRetries(
     const remaining = deadline - s.now();
     if (remaining < shortest) return fail(last);
     const result = await attemptOnce(url, body, s, Math.min(s.attemptTimeoutMs, remaining), redact);
-    if (result.outcome.ok || !isRetryable(result.outcome.failure)) return result.outcome;
+    if (result.outcome.ok || !isRetryable(result.outcome.failure) || result.final) return result.outcome;
     last = result.outcome.failure;
     if (attempt === s.maxAttempts) break;
     const wait = result.retryAfterMs ?? backoff(attempt, s);
@@ -128,6 +128,8 @@ interface Attempt {
   readonly outcome: Outcome<Balance>;
   /** The wait a 429 or 503 asked for, capped. */
   readonly retryAfterMs?: number;
+  /** Transient, but not worth another attempt in this call. */
+  readonly final?: boolean;
 }
 
 async function attemptOnce(
@@ -167,7 +169,10 @@ async function attemptOnce(
     return retryAfter === undefined ? { outcome } : { outcome, retryAfterMs: retryAfter };
   } catch (error) {
     const message = timedOut ? `timeout after ${timeoutMs} ms` : networkMessage(error, phase);
-    return { outcome: fail(failure('transient', message)) };
+    const code = timedOut ? undefined : errorCode(error);
+    // A certificate does not change within seconds: the next run tries again, not this one.
+    const final = code !== undefined && certificateMessage(code) !== undefined;
+    return { outcome: fail(failure('transient', message)), ...(final ? { final } : {}) };
   } finally {
     clearTimeout(timer);
   }
@@ -225,13 +230,47 @@ function endpointOf(baseUrl: string): string | undefined {
   }
 }
 
-/** fetch's own errors hold URLs and stack-ish detail; only a short, neutral text is kept. */
-function networkMessage(error: unknown, phase: 'connect' | 'body'): string {
+/** Certificate problems a TLS-intercepting proxy (or a self-signed test server) causes. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+const OUT_OF_DATE_CERTIFICATE = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+/**
+ * What went wrong with the server's certificate, or undefined when it was not that. Node refuses
+ * the certificate during the handshake, before a byte of the request (and so the key and hash)
+ * is written.
+ */
+function certificateMessage(code: string): string | undefined {
+  if (UNTRUSTED_CERTIFICATE.has(code)) {
+    return `certificate: ${code} (not signed by an authority this machine trusts; behind a TLS-intercepting proxy, give Node its CA with NODE_EXTRA_CA_CERTS)`;
+  }
+  if (OUT_OF_DATE_CERTIFICATE.has(code))
+    return `certificate: ${code} (outside its validity dates; check this machine's clock)`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `certificate: ${code} (issued for another host name)`;
+  if (/^(?:ERR_SSL_|ERR_TLS_)[A-Z0-9_]+$/.test(code)) return `TLS handshake failed: ${code}`;
+  return undefined;
+}
+
+function errorCode(error: unknown): string | undefined {
   const cause = error instanceof Error ? error.cause : undefined;
   const code = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** fetch's own errors hold URLs and stack-ish detail; only a short, neutral text is kept. */
+function networkMessage(error: unknown, phase: 'connect' | 'body'): string {
+  const code = errorCode(error);
   const where = phase === 'body' ? ' while reading the response' : '';
-  if (typeof code === 'string' && /^E[A-Z]{2,}$/.test(code)) return `network error: ${code}${where}`;
+  if (code === undefined) return `network error${where}`;
+  if (/^E[A-Z]{2,}$/.test(code)) return `network error: ${code}${where}`;
   if (code === 'UND_ERR_SOCKET') return `network error: connection closed by the server${where}`;
-  if (typeof code === 'string' && /^UND_ERR_[A-Z_]+$/.test(code)) return `network error: ${code}${where}`;
-  return `network error${where}`;
+  if (/^UND_ERR_[A-Z_]+$/.test(code)) return `network error: ${code}${where}`;
+  return certificateMessage(code) ?? `network error${where}`;
 }
