@@ -442,10 +442,14 @@ export async function closedPortEndpoint(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-/** The secret as it would appear in text: plain (any case), and inside base64 at any byte offset. */
+/**
+ * The secret as it would appear in text: plain (any case), URL-encoded (every byte as %XX, either
+ * hex case, besides encodeURIComponent's own form), and inside base64 at any byte offset.
+ */
 export function secretForms(secret: string): string[] {
-  const forms = [secret, secret.toUpperCase()];
   const bytes = Buffer.from(secret, 'utf8');
+  const percent = [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+  const forms = [secret, secret.toUpperCase(), encodeURIComponent(secret), percent, percent.toUpperCase()];
   for (let offset = 0; offset < 3; offset++) {
     const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
     // Only the characters that encode the secret's bytes alone, whatever surrounds it.

@@ -36,6 +36,7 @@ describe('the scanner', () => {
     ['base64 at offset 1', Buffer.from(`{${TEST_HASH}}`).toString('base64')],
     ['base64 at offset 2', Buffer.from(`k=${TEST_KEY}`).toString('base64')],
     ['base64url inside JSON', Buffer.from(JSON.stringify({ hash: TEST_HASH })).toString('base64url')],
+    ['with every byte URL-encoded', [...Buffer.from(TEST_KEY)].map((b) => `%${b.toString(16)}`).join('')],
   ])('finds a secret written %s', (_form, text) => {
     expect(leakedSecrets([`some text ${text} more text`])).not.toEqual([]);
   });
@@ -60,6 +61,31 @@ describe('runs that touch every way out', () => {
       [],
     );
     expect(s.publishedKinds()).toEqual(['check-failed']);
+  });
+
+  it('a provider that echoes them base64- and URL-encoded: masked in every log line and notice of the bundle', async () => {
+    const s = await suite.scenario();
+    const echoed = [
+      Buffer.from(TEST_KEY).toString('base64'),
+      Buffer.from(`${TEST_KEY}:${TEST_HASH}`).toString('base64url'),
+      [...Buffer.from(TEST_HASH)].map((b) => `%${b.toString(16).toUpperCase()}`).join(''),
+    ];
+    s.provider.setDefault({
+      kind: 'raw',
+      status: 401,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ response: { status: { code: 401, message: echoed.join(' ') } } }),
+    });
+
+    const run = await s.run();
+
+    // The echo is in the provider's answer, and the scan below knows its forms: it is not vacuous.
+    for (const form of echoed) expect(leakedSecrets([form])).not.toEqual([]);
+    expect(s.publishedKinds()).toEqual(['check-failed']);
+    expect(run.fn.accountLines()[0]?.failureMessage).toContain('***');
+    expect(leakedSecrets([...run.fn.transcript(), ...s.aws.publishes.map((p) => JSON.stringify(p))])).toEqual(
+      [],
+    );
   });
 
   it('an echo inside an HTTP 200, then a transport failure, then a low balance: nothing leaks', async () => {
