@@ -170,12 +170,6 @@ export class BalanceMonitor extends Construct {
       displayName: 'iletiMerkezi balance',
       enforceSSL: true,
     });
-    Validations.of(this.topic).acknowledge({
-      id: 'AwsSolutions-SNS2',
-      reason:
-        'Notices carry balances, never credentials; a customer-managed key costs 1 USD/month and ' +
-        'the AWS-managed key would lock out CloudWatch and EventBridge should anyone route alarms here.',
-    });
     this.table = new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
