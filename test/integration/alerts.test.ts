@@ -326,6 +326,7 @@ describe('delivery', () => {
         severity: { DataType: 'String', StringValue: 'CRITICAL' },
         account: { DataType: 'String', StringValue: 'main' },
         kind: { DataType: 'String', StringValue: 'low' },
+        'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
       },
     });
     const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
