@@ -133,6 +133,8 @@ export interface TlsProvider {
   readonly origin: string;
   /** Every HTTP request that got through the handshake; a refused certificate leaves it empty. */
   readonly requests: string[];
+  /** Bytes of application data received on any connection, request line and body included. */
+  receivedBytes(): number;
   close(): Promise<void>;
 }
 
@@ -156,11 +158,18 @@ export async function startTlsProvider(pem: Pem, chain = ''): Promise<TlsProvide
   });
   // A client that gives up on the certificate closes the socket mid-handshake: not a server error.
   server.on('tlsClientError', () => undefined);
+  let received = 0;
+  server.on('secureConnection', (socket) => {
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     origin: `https://127.0.0.1:${port}`,
     requests,
+    receivedBytes: () => received,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
