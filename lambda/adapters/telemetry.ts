@@ -1,10 +1,10 @@
 import type { AccountReport, Telemetry } from '../core/ports.js';
 
 /**
- * Names shared with the CDK construct (alarms, dashboard) so the two cannot drift.
- * Only two custom metrics exist on purpose: each costs about 0.30 USD a month. Check success is the
- * SampleCount of Balance; failures and days to empty are read from the log fields below by Logs
- * Insights, which costs nothing until queried.
+ * Names shared with the CDK construct (dashboard) so the two cannot drift.
+ * Per-account metrics are opt-in (`accountMetrics`): each account would add two custom metrics at
+ * about 0.30 USD a month each. The dashboard reads balances, failures and days to empty from the
+ * log fields below with Logs Insights, which costs per GB scanned, not per account.
  */
 export const METRIC_NAMESPACE = 'IletiMerkezi/BalanceMonitor';
 export const BALANCE_METRIC = 'Balance';
@@ -38,6 +38,8 @@ export interface TelemetryOptions {
   /** Receives one complete JSON line (without the newline). */
   readonly write?: (line: string) => void;
   readonly now?: () => number;
+  /** Also emit Balance and SmsBalance per account as EMF metrics (billed per metric). @default false */
+  readonly accountMetrics?: boolean;
 }
 
 export interface MonitorTelemetry extends Telemetry {
@@ -59,6 +61,7 @@ export function createTelemetry(options: TelemetryOptions = {}): MonitorTelemetr
   const namespace = options.namespace ?? METRIC_NAMESPACE;
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = options.now ?? Date.now;
+  const accountMetrics = options.accountMetrics ?? false;
 
   const emit = (record: Record<string, unknown>): void => write(toJsonLine(record));
 
@@ -68,7 +71,7 @@ export function createTelemetry(options: TelemetryOptions = {}): MonitorTelemetr
       const amount = finite(report.balance?.amount);
       const sms = finite(report.balance?.sms);
       const metrics: Record<string, unknown> = {};
-      if (report.outcome === 'ok' && (amount !== undefined || sms !== undefined)) {
+      if (accountMetrics && report.outcome === 'ok' && (amount !== undefined || sms !== undefined)) {
         const names = [
           ...(amount === undefined ? [] : [{ Name: BALANCE_METRIC, Unit: 'None' }]),
           ...(sms === undefined ? [] : [{ Name: SMS_METRIC, Unit: 'Count' }]),
