@@ -176,6 +176,19 @@ describe('the function', () => {
     expect(variables.asObject().TABLE_NAME).toEqual({ Ref: ids.table });
   });
 
+  it('gets a new asset when the configuration changes, and the same one when it does not', () => {
+    const s3Key = (config: Record<string, unknown>) => {
+      const code = new Capture();
+      synthTemplate(config).template.hasResourceProperties('AWS::Lambda::Function', { Code: code });
+      return (code.asObject() as { S3Key: unknown }).S3Key;
+    };
+    const lower = withConfig({
+      accounts: [{ name: 'main', thresholds: { warning: { amount: 90 }, critical: { amount: 25 } } }],
+    });
+    expect(s3Key(EXAMPLE_CONFIG)).toBe(s3Key(EXAMPLE_CONFIG));
+    expect(s3Key(lower)).not.toBe(s3Key(EXAMPLE_CONFIG));
+  });
+
   it('keeps 128 MB for any number of accounts, and a timeout of one deadline per wave of 50', () => {
     const monitor = stack.monitor.config.monitor;
     const account = monitor.accounts[0];
