@@ -4,9 +4,12 @@ import path from 'node:path';
 import {
   ArnFormat,
   AssetHashType,
+  Aws,
   CfnOutput,
+  CfnRule,
   DockerImage,
   Duration,
+  Fn,
   RemovalPolicy,
   Stack,
   TimeZone,
@@ -176,7 +179,7 @@ export class BalanceMonitor extends Construct {
     const prefix = name ?? stack.stackName;
 
     const monitorConfigJson = JSON.stringify(compactMonitorConfig(monitor));
-    checkKeyRegion(stack, parameterKey);
+    checkKeyRegion(this, parameterKey);
 
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'iletiMerkezi balance',
@@ -453,12 +456,26 @@ export function credentialParametersOutput(monitor: MonitorConfig): string {
 
 /**
  * Parameter Store decrypts with a key of its own region: a key of another region synthesizes,
- * deploys, and fails every run. Refused here when both regions are known.
+ * deploys, and fails every run. Refused at synth when both regions are known; for a stack without
+ * a region, a template rule refuses the deployment before any resource is created.
  */
-function checkKeyRegion(stack: Stack, key: kms.IKey | undefined): void {
-  if (!key || Token.isUnresolved(key.keyArn) || Token.isUnresolved(stack.region)) return;
+function checkKeyRegion(scope: Construct, key: kms.IKey | undefined): void {
+  const stack = Stack.of(scope);
+  if (!key || Token.isUnresolved(key.keyArn)) return;
   const region = kmsKeyRegion(key.keyArn);
-  if (region !== undefined && region !== stack.region) {
+  if (region === undefined) return;
+  if (Token.isUnresolved(stack.region)) {
+    new CfnRule(scope, 'ParameterKeyInStackRegion', {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Aws.REGION, region),
+          assertDescription: `parameterKmsKeyArn: the key is in ${region}; deploy the stack there, or use a key of the stack's region`,
+        },
+      ],
+    });
+    return;
+  }
+  if (region !== stack.region) {
     throw new ConfigError('BalanceMonitor props', [
       `parameterKmsKeyArn: the key is in ${region}, the stack in ${stack.region}; Parameter Store ` +
         "decrypts only with a key of its own region: use a key (or a multi-Region replica) in the stack's region",

@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Annotations, Capture, Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_NOTICE_KINDS } from '../../infra/alarm-notices.js';
@@ -277,6 +277,24 @@ describe("the function's permissions", () => {
         Effect: 'Allow',
         Resource: KEY_ARN,
         Condition: { StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  it('refuse, in a stack without a region, to deploy anywhere but the key's region', () => {
+    const app = new App({ context: appContext(withConfig({ parameterKmsKeyArn: KEY_ARN })) });
+    const agnostic = Template.fromStack(new BalanceMonitorStack(app, 'Agnostic'));
+    const rules = Object.entries(agnostic.toJSON().Rules ?? {})
+      .filter(([id]) => id.includes('ParameterKeyInStackRegion'))
+      .map(([, rule]) => rule);
+    expect(rules).toEqual([
+      {
+        Assertions: [
+          {
+            Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-central-1'] },
+            AssertDescription: expect.stringMatching(/^parameterKmsKeyArn: the key is in eu-central-1/),
+          },
+        ],
       },
     ]);
   });
