@@ -281,7 +281,7 @@ describe("the function's permissions", () => {
     ]);
   });
 
-  it('refuse, in a stack without a region, to deploy anywhere but the key's region', () => {
+  it("refuse, in a stack without a region, to deploy anywhere but the key's region", () => {
     const app = new App({ context: appContext(withConfig({ parameterKmsKeyArn: KEY_ARN })) });
     const agnostic = Template.fromStack(new BalanceMonitorStack(app, 'Agnostic'));
     const rules = Object.entries(agnostic.toJSON().Rules ?? {})
