@@ -249,6 +249,8 @@ export interface ScenarioOptions {
   readonly deadlineMs?: number;
   /** Accounts checked at the same time (default 5, as deployed). */
   readonly concurrency?: number;
+  /** Per-account EMF metrics (default off, as deployed). */
+  readonly accountMetrics?: boolean;
 }
 
 export interface StartOptions {
@@ -357,6 +359,7 @@ export async function startE2eSuite(): Promise<E2eSuite> {
       attemptTimeoutMs: options.attemptTimeoutMs ?? 1_000,
       deadlineMs: options.deadlineMs ?? 2_500,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.accountMetrics === undefined ? {} : { accountMetrics: options.accountMetrics }),
     };
     const scenarioRoot = taskRoot(JSON.stringify(config));
     const env: Record<string, string> = {
