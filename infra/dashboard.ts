@@ -66,7 +66,7 @@ export const DAYS_TO_EMPTY_QUERY = [
   `${CHECKED} and ${F.outcome} = "ok"`,
   `stats latest(${F.daysToEmpty}) as daysToEmpty, latest(${F.amount}) as amount, latest(${F.sms}) as sms,` +
     ` latest(${F.balanceLevel}) as level, latest(@timestamp) as checkedAt by ${F.account}`,
-  'sort daysToEmpty asc, amount asc',
+  'sort daysToEmpty asc',
   // Logs Insights returns at most 10,000 rows; MAX_ACCOUNTS is 500.
   'limit 1000',
 ];
