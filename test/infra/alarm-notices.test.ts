@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +8,14 @@ import {
   RESET_FROM_ALARM_EXPRESSION,
   SUBJECT_EXPRESSION,
 } from '../../infra/alarm-notices.js';
+import { onlyResource, synthTemplate } from './fixture.js';
+import { resolveTokens } from './quotas.js';
+
+/** asl-validator ships no types: its one export, as its README describes it. */
+const validateAsl = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errors: unknown[];
+};
 
 /**
  * The relay's JSONata, evaluated by the jsonata library (the language Step Functions runs) over
@@ -118,5 +127,17 @@ describe('the relayed notice', () => {
     expect(String(await evaluate(SUBJECT_EXPRESSION, { input })).length).toBe(99);
     const message = JSON.parse(String(await evaluate(MESSAGE_EXPRESSION, { input })));
     expect(message.sms.length).toBe(160);
+  });
+});
+
+describe('the relay state machine', () => {
+  it('is valid Amazon States Language, as synthesized with its references resolved', () => {
+    const { template } = synthTemplate();
+    const machine = onlyResource(template, 'AWS::StepFunctions::StateMachine');
+    const resources = template.toJSON().Resources;
+    const definition = JSON.parse(String(resolveTokens(machine.properties.DefinitionString, resources)));
+    const result = validateAsl(definition);
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
   });
 });
