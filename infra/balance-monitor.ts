@@ -36,12 +36,14 @@ import {
   compactMonitorConfig,
   externalParameterNames,
   kmsKeyRegion,
+  MAX_LAMBDA_TIMEOUT_SECONDS,
   type MinSeverity,
   noCheckAlarmShape,
   noCheckWindowMinutes,
   OWNED_PARAMETER_PATH,
   parseStackConfig,
   runPeriodMinutes,
+  runSecondsNeeded,
   type StackConfig,
   type StackConfigInput,
   type SubscriptionConfig,
@@ -65,16 +67,13 @@ export interface BalanceMonitorProps extends Omit<StackConfigInput, 'parameterKm
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
 const DEAD_LETTER_QUEUE_REASON =
   'This queue is itself the dead-letter queue: of the schedule, of the alarm rule and of https subscriptions.';
-/** Time the function keeps beyond the HTTP deadlines: credentials, state, publishing, logs. */
-export const TIMEOUT_MARGIN_SECONDS = 15;
-
 /**
  * Accounts are checked `concurrency` at a time, each within `deadlineMs`, so the run's worst case
- * is one deadline per wave, plus the margin.
+ * is one deadline per wave, plus a margin (see runSecondsNeeded; synth refuses more than Lambda's
+ * 15 minutes).
  */
 export function functionTimeoutSeconds(monitor: MonitorConfig): number {
-  const waves = Math.ceil(monitor.accounts.length / monitor.concurrency);
-  return Math.min(900, waves * Math.ceil(monitor.deadlineMs / 1000) + TIMEOUT_MARGIN_SECONDS);
+  return Math.min(MAX_LAMBDA_TIMEOUT_SECONDS, runSecondsNeeded(monitor));
 }
 
 /**

@@ -308,6 +308,29 @@ export function kmsKeyRegion(arn: string): string | undefined {
   return KMS_KEY_ARN.test(arn) ? arn.split(':')[3] : undefined;
 }
 
+/** Time the function keeps beyond the HTTP deadlines: credentials, state, publishing, logs. */
+export const TIMEOUT_MARGIN_SECONDS = 15;
+/** Lambda's longest timeout. */
+export const MAX_LAMBDA_TIMEOUT_SECONDS = 900;
+
+/** One deadline per wave of `concurrency` accounts, plus the margin: the run's worst case. */
+export function runSecondsNeeded(monitor: MonitorConfig): number {
+  const waves = Math.ceil(monitor.accounts.length / monitor.concurrency);
+  return waves * Math.ceil(monitor.deadlineMs / 1000) + TIMEOUT_MARGIN_SECONDS;
+}
+
+function checkRunFitsLambda(c: Checker, monitor: MonitorConfig): void {
+  const needed = runSecondsNeeded(monitor);
+  if (needed <= MAX_LAMBDA_TIMEOUT_SECONDS) return;
+  const waves = Math.ceil(monitor.accounts.length / monitor.concurrency);
+  c.error(
+    'deadlineMs',
+    `${monitor.accounts.length} accounts, ${monitor.concurrency} at a time, are ${waves} waves of up to ` +
+      `${monitor.deadlineMs} ms: ${needed} s with the margin, over Lambda's ${MAX_LAMBDA_TIMEOUT_SECONDS} s ` +
+      'timeout: lower deadlineMs or raise concurrency',
+  );
+}
+
 /** The path this monitor owns in Parameter Store: read access is granted to everything below it. */
 export const OWNED_PARAMETER_PATH = '/iletimerkezi/';
 /**
@@ -417,6 +440,7 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
   };
   checkNoCheckWindow(c, config);
   checkExternalParameters(c, config.monitor);
+  checkRunFitsLambda(c, config.monitor);
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
   return { ok: true, value: config };
 }

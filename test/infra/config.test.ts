@@ -276,6 +276,13 @@ describe('accounts at scale', () => {
     expect(errorsOf({ accounts: many(501) })).toEqual(['accounts: at most 500 accounts per monitor']);
   });
 
+  it("refuses a deadline that 500 accounts in waves could not keep within Lambda's 15 minutes, naming it", () => {
+    expect(errorsOf({ accounts: many(500), deadlineMs: 120_000 })).toEqual([
+      "deadlineMs: 500 accounts, 50 at a time, are 10 waves of up to 120000 ms: 1215 s with the margin, over Lambda's 900 s timeout: lower deadlineMs or raise concurrency",
+    ]);
+    expect(valid({ accounts: many(500), deadlineMs: 60_000 }).monitor.deadlineMs).toBe(60_000);
+  });
+
   it('accepts parameters outside /iletimerkezi/ while their exact ARNs fit the policy', () => {
     const accounts = many(20, (i) => ({
       keyParameter: `/company/sms-provider/acct-${i}/api-key`,
