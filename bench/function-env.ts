@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { writeMonitorConfig } from '../infra/bundle.js';
 import { SANDBOX_CREDENTIALS } from '../lambda/adapters/sandbox-provider.js';
 import { defaultHashParameter, defaultKeyParameter } from '../lambda/core/config.js';
 
@@ -57,6 +58,8 @@ export function lambdaNodeFlags(memoryMb: number): string[] {
 
 export interface FunctionEnvOptions {
   readonly monitorConfig: Record<string, unknown>;
+  /** The artifact's directory: monitor-config.json is written there, as the stack writes it into the asset. */
+  readonly taskRoot: string;
   readonly endpoints?: LocalEndpoints;
   /** A directory without AWS config files: Lambda has none either. */
   readonly homeDir: string;
@@ -64,12 +67,13 @@ export interface FunctionEnvOptions {
 
 export function functionEnv(options: FunctionEnvOptions): NodeJS.ProcessEnv {
   const { endpoints } = options;
+  writeMonitorConfig(options.taskRoot, JSON.stringify(options.monitorConfig));
   return {
     PATH: process.env.PATH ?? '',
     HOME: options.homeDir,
     AWS_CONFIG_FILE: path.join(options.homeDir, 'aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(options.homeDir, 'aws-credentials'),
-    MONITOR_CONFIG: JSON.stringify(options.monitorConfig),
+    LAMBDA_TASK_ROOT: options.taskRoot,
     TOPIC_ARN,
     TABLE_NAME,
     AWS_REGION: REGION,

@@ -123,6 +123,7 @@ function coldInit(bench: Bench): void {
   heading(`Cold init (${COLD_START_RUNS} fresh processes each, interleaved; spawn to exit)`);
   const env = functionEnv({
     monitorConfig: { accounts: benchAccounts({ prefix: 'main', count: 1 }) },
+    taskRoot: path.dirname(bench.artifact.outfile),
     homeDir: bench.homeDir,
   });
   const floor = floorKind();
@@ -165,6 +166,7 @@ async function invoke(
   for (const [name, value] of credentialParameters(accounts)) local.aws.parameters.set(name, value);
   const env = functionEnv({
     monitorConfig: { accounts, ...extra },
+    taskRoot: path.dirname(bench.artifact.outfile),
     endpoints: local.endpoints,
     homeDir: bench.homeDir,
   });

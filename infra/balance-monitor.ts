@@ -4,12 +4,16 @@ import path from 'node:path';
 import {
   ArnFormat,
   AssetHashType,
+  Aws,
   CfnOutput,
+  CfnRule,
   DockerImage,
   Duration,
+  Fn,
   RemovalPolicy,
   Stack,
   TimeZone,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -25,49 +29,60 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambda/adapters/dynamodb-store.js';
-import { BALANCE_METRIC } from '../lambda/adapters/telemetry.js';
 import { ConfigError, credentialParameterNames, type MonitorConfig, orThrow } from '../lambda/core/config.js';
-import { AlarmNotices } from './alarm-notices.js';
-import { bundleHandler, HANDLER_NAME, REPO_ROOT } from './bundle.js';
+import { AlarmNotices, monitoredAlarmName } from './alarm-notices.js';
+import { bundleHandler, HANDLER_NAME, REPO_ROOT, writeMonitorConfig } from './bundle.js';
 import {
   compactMonitorConfig,
+  externalParameterNames,
+  kmsKeyRegion,
+  MAX_LAMBDA_TIMEOUT_SECONDS,
   type MinSeverity,
   noCheckAlarmShape,
   noCheckWindowMinutes,
+  OWNED_PARAMETER_PATH,
   parseStackConfig,
+  runPeriodMinutes,
+  runSecondsNeeded,
   type StackConfig,
   type StackConfigInput,
   type SubscriptionConfig,
 } from './config.js';
 import { MonitorDashboard } from './dashboard.js';
-import { accountMetric } from './metrics.js';
+import { nagFinding } from './nag-finding.js';
 
 export interface BalanceMonitorProps extends Omit<StackConfigInput, 'parameterKmsKeyArn'> {
   /** Prefix of the alarm and dashboard names. @default the stack name */
   readonly name?: string;
   /** The customer-managed KMS key of the SecureString parameters, if not the AWS-managed aws/ssm key. */
   readonly parameterKey?: kms.IKey;
-  /** A prebuilt artifact (tests); by default the handler is bundled by infra/bundle.ts. */
+  /**
+   * A prebuilt artifact (tests); by default the handler is bundled by infra/bundle.ts, with the
+   * configuration as monitor-config.json beside it. A prebuilt one must carry that file itself.
+   */
   readonly code?: lambda.Code;
 }
 
 /** Lambda allows 4 KB for all environment variables of a function together. */
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
-/** Kept for the other variables: names, the topic ARN (up to ~330 bytes), the table name. */
-const OTHER_VARIABLES_BYTES = 640;
-export const MAX_MONITOR_CONFIG_BYTES = LAMBDA_ENVIRONMENT_BYTES - OTHER_VARIABLES_BYTES;
 const DEAD_LETTER_QUEUE_REASON =
   'This queue is itself the dead-letter queue: of the schedule, of the alarm rule and of https subscriptions.';
-/** Time the function keeps beyond the HTTP deadlines: credentials, state, publishing, logs. */
-export const TIMEOUT_MARGIN_SECONDS = 15;
-
 /**
  * Accounts are checked `concurrency` at a time, each within `deadlineMs`, so the run's worst case
- * is one deadline per wave, plus the margin.
+ * is one deadline per wave, plus a margin (see runSecondsNeeded; synth refuses more than Lambda's
+ * 15 minutes).
  */
 export function functionTimeoutSeconds(monitor: MonitorConfig): number {
-  const waves = Math.ceil(monitor.accounts.length / monitor.concurrency);
-  return Math.min(900, waves * Math.ceil(monitor.deadlineMs / 1000) + TIMEOUT_MARGIN_SECONDS);
+  return Math.min(MAX_LAMBDA_TIMEOUT_SECONDS, runSecondsNeeded(monitor));
+}
+
+/**
+ * The function's memory for this configuration. A run holds one account's state per account and
+ * at most `concurrency` requests in flight, so memory barely grows with the account count (npm run
+ * bench measures peak RSS at 500 accounts); more memory only costs more.
+ */
+export function functionMemoryMb(_monitor: MonitorConfig): number {
+  return 128;
 }
 
 /** The severities a subscription with a minimum severity receives. */
@@ -75,8 +90,11 @@ export function severitiesFrom(minSeverity: MinSeverity): string[] {
   return minSeverity === 'WARNING' ? ['WARNING', 'CRITICAL'] : ['CRITICAL'];
 }
 
-/** Hash of everything that shapes the artifact, so an unchanged handler is not re-uploaded. */
-function artifactHash(): string {
+/**
+ * Hash of everything that shapes the artifact, the configuration included, so an unchanged
+ * handler is not re-uploaded and a changed configuration is a new asset (and a new deployment).
+ */
+function artifactHash(configJson: string): string {
   const hash = createHash('sha256');
   const files = readdirSync(path.join(REPO_ROOT, 'lambda'), { recursive: true, encoding: 'utf8' })
     .map((file) => path.join('lambda', file))
@@ -89,12 +107,13 @@ function artifactHash(): string {
       .update(readFileSync(path.join(REPO_ROOT, file)))
       .update('\0');
   }
+  hash.update('monitor-config\0').update(configJson);
   return hash.digest('hex');
 }
 
-function handlerCode(): lambda.Code {
+function handlerCode(configJson: string): lambda.Code {
   return lambda.Code.fromAsset(path.join(REPO_ROOT, 'lambda'), {
-    assetHash: artifactHash(),
+    assetHash: artifactHash(configJson),
     assetHashType: AssetHashType.CUSTOM,
     bundling: {
       // Required by the API, never pulled: local bundling always succeeds or throws.
@@ -102,6 +121,7 @@ function handlerCode(): lambda.Code {
       local: {
         tryBundle(outputDir: string): boolean {
           bundleHandler(outputDir);
+          writeMonitorConfig(outputDir, configJson);
           return true;
         },
       },
@@ -140,8 +160,9 @@ export class BalanceMonitor extends Construct {
   readonly table: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
   readonly schedule: scheduler.Schedule;
-  /** One dead-man alarm per account, by account name. */
-  readonly noCheckAlarms: ReadonlyMap<string, cloudwatch.Alarm>;
+  /** The dead-man's switch: the function was not invoked within the window. */
+  readonly notRunningAlarm: cloudwatch.Alarm;
+  /** The latest run failed, after Lambda's retries. */
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   readonly alarmNotices: AlarmNotices;
@@ -157,14 +178,7 @@ export class BalanceMonitor extends Construct {
     const prefix = name ?? stack.stackName;
 
     const monitorConfigJson = JSON.stringify(compactMonitorConfig(monitor));
-    const configBytes = Buffer.byteLength(monitorConfigJson);
-    if (configBytes > MAX_MONITOR_CONFIG_BYTES) {
-      throw new ConfigError('BalanceMonitor props', [
-        `accounts: the monitor configuration takes ${configBytes} bytes in the function's MONITOR_CONFIG variable, ` +
-          `over the ${MAX_MONITOR_CONFIG_BYTES} bytes left of Lambda's 4 KB for environment variables: ` +
-          'split the accounts over two stacks, or use the default parameter names, base URL and policy',
-      ]);
-    }
+    checkKeyRegion(this, parameterKey);
 
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'iletiMerkezi balance',
@@ -191,11 +205,15 @@ export class BalanceMonitor extends Construct {
     });
     // The log group's ARN ends in ":*", which covers its log streams.
     this.logGroup.grantWrite(role);
+    // Everything below the path this monitor owns, and exactly the parameters kept elsewhere: one
+    // statement whose size does not grow with the accounts that use the default names.
+    const external = externalParameterNames(monitor.accounts.flatMap(credentialParameterNames));
+    const ownedParameters = parameterArn(stack, `${OWNED_PARAMETER_PATH}*`);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadCredentialParameters',
         actions: ['ssm:GetParameters'],
-        resources: monitor.accounts.flatMap(credentialParameterNames).map((p) => parameterArn(stack, p)),
+        resources: [ownedParameters, ...external.map((p) => parameterArn(stack, p))],
       }),
     );
     if (parameterKey) {
@@ -224,18 +242,24 @@ export class BalanceMonitor extends Construct {
       description: 'Checks the iletiMerkezi balances and notifies the topic.',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      // Peak RSS of a run stays far below it (see npm run bench); more memory only costs more.
-      memorySize: 128,
+      memorySize: functionMemoryMb(monitor),
       timeout: Duration.seconds(functionTimeoutSeconds(monitor)),
       handler: HANDLER_NAME,
-      code: code ?? handlerCode(),
+      // The configuration rides in the asset (monitor-config.json): the environment stays two
+      // names, whatever the number of accounts.
+      code: code ?? handlerCode(monitorConfigJson),
       role,
       logGroup: this.logGroup,
       environment: {
-        MONITOR_CONFIG: monitorConfigJson,
         TOPIC_ARN: this.topic.topicArn,
         TABLE_NAME: this.table.tableName,
       },
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagFinding(this, ownedParameters)}]`,
+      reason:
+        `The path ${OWNED_PARAMETER_PATH} holds the credentials of the accounts this monitor checks, so one ARN ` +
+        'covers any number of accounts; parameters elsewhere are granted one exact ARN each.',
     });
     Validations.of(this.fn).acknowledge(
       {
@@ -298,56 +322,58 @@ export class BalanceMonitor extends Construct {
       }),
     });
 
-    const interval = Duration.minutes(config.schedule.kind === 'rate' ? config.schedule.intervalMinutes : 60);
-    const noCheckAlarms = new Map<string, cloudwatch.Alarm>();
-    for (const account of monitor.accounts) {
-      const windowMinutes = noCheckWindowMinutes(config, account);
-      const shape = noCheckAlarmShape(config.schedule, windowMinutes);
-      const alarm = new cloudwatch.Alarm(this, `NoCheckAlarm-${account.name}`, {
-        alarmName: `${prefix}-no-successful-check-${account.name}`,
-        alarmDescription:
-          `No successful balance check for account "${account.name}" in ${windowMinutes} minutes: the monitor ` +
-          'is not running, fails before it can check, or cannot reach iletiMerkezi. What to do: open the dashboard ' +
-          `or the log group ${this.logGroup.logGroupName} ("account checked" lines with outcome "failed", or errors), ` +
-          'and check that the schedule is enabled.',
-        metric: accountMetric(
-          BALANCE_METRIC,
-          account.name,
-          'SampleCount',
-          Duration.minutes(shape.periodMinutes),
-        ),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: shape.evaluationPeriods,
-        datapointsToAlarm: shape.evaluationPeriods,
-        // No data at all is exactly what this alarm is for.
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      });
-      // A new alarm has no data yet and would fire before the first run: wait one window first.
-      (alarm.node.defaultChild as cloudwatch.CfnAlarm).warmUpConfiguration = {
-        warmUpPeriodDurationInMinutes: Math.min(2880, windowMinutes),
-      };
-      noCheckAlarms.set(account.name, alarm);
-    }
-    this.noCheckAlarms = noCheckAlarms;
-
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      alarmName: `${prefix}-function-errors`,
+    const window = noCheckWindowMinutes(config);
+    const shape = noCheckAlarmShape(config.schedule, window);
+    this.notRunningAlarm = new cloudwatch.Alarm(this, 'NotRunningAlarm', {
+      alarmName: monitoredAlarmName(prefix, 'not-running'),
       alarmDescription:
-        'The balance check function failed (threw, ran out of time or memory) in the last two schedule intervals. ' +
+        `The balance check function was not invoked in ${window} minutes: the schedule is disabled or deleted, ` +
+        'or cannot invoke the function. Failures of single accounts are told by the monitor itself. What to do: ' +
+        `check that the schedule ${config.schedule.expression} is enabled, and read the dead-letter queue ` +
+        `${this.deadLetterQueue.queueName} for invocations the scheduler gave up on.`,
+      metric: this.fn.metricInvocations({ statistic: 'Sum', period: Duration.minutes(shape.periodMinutes) }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: shape.evaluationPeriods,
+      datapointsToAlarm: shape.evaluationPeriods,
+      // No data at all is exactly what this alarm is for.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    // A new alarm has no data yet and would fire before the first run: wait one window first
+    // (CloudWatch allows at most 2,880 minutes; a longer window is covered by invoking once after deploying).
+    (this.notRunningAlarm.node.defaultChild as cloudwatch.CfnAlarm).warmUpConfiguration = {
+      warmUpPeriodDurationInMinutes: Math.min(MAX_WARM_UP_MINUTES, window),
+    };
+
+    const runPeriod = Duration.minutes(runPeriodMinutes(config.schedule));
+    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmName: monitoredAlarmName(prefix, 'function-errors'),
+      alarmDescription:
+        'The latest balance check run failed (threw, ran out of time or memory), its retries included. ' +
         `What to do: read the latest lines of the log group ${this.logGroup.logGroupName}; a bad configuration ` +
-        'fails at start with a message naming the variable. Clears after two intervals without errors.',
-      metric: this.fn.metricErrors({ statistic: 'Sum', period: interval }),
+        'fails at start with a message naming the file, field or variable. Clears when a later run succeeds.',
+      // 1 for a period whose invocations all failed (Lambda retried and none got through), 0 for a
+      // period with a successful one, nothing for a period without a run.
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF(invocations - FILL(errors, 0) < 1, 1, 0)',
+        usingMetrics: {
+          invocations: this.fn.metricInvocations({ statistic: 'Sum', period: runPeriod }),
+          errors: this.fn.metricErrors({ statistic: 'Sum', period: runPeriod }),
+        },
+        label: 'failed runs',
+        period: runPeriod,
+      }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // Any error in the last two intervals: one clean run between two failing ones does not flap.
-      evaluationPeriods: 2,
+      evaluationPeriods: 1,
       datapointsToAlarm: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      // Between runs there is nothing to judge: the state holds until the next run reports, so a
+      // failed daily run stays in ALARM until a later run succeeds (never a RESOLVED from silence).
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
 
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmName: `${prefix}-dead-letters`,
+      alarmName: monitoredAlarmName(prefix, 'dead-letters'),
       alarmDescription:
         'Something could not be delivered even after retries and was left in the queue ' +
         `${this.deadLetterQueue.queueName}: a scheduled balance check (function deleted, or no permission to invoke it), ` +
@@ -365,7 +391,7 @@ export class BalanceMonitor extends Construct {
 
     this.alarmNotices = new AlarmNotices(this, 'AlarmNotices', {
       topic: this.topic,
-      alarms: [...noCheckAlarms.values(), this.errorsAlarm, this.deadLetterAlarm],
+      prefix,
       deadLetterQueue: this.deadLetterQueue,
     });
 
@@ -373,9 +399,9 @@ export class BalanceMonitor extends Construct {
       this.dashboard = new MonitorDashboard(this, 'Dashboard', {
         dashboardName: prefix,
         accounts: monitor.accounts,
+        accountMetrics: monitor.accountMetrics,
         fn: this.fn,
         logGroup: this.logGroup,
-        period: interval,
       }).dashboard;
       new CfnOutput(this, 'DashboardUrl', {
         description:
@@ -400,8 +426,53 @@ export class BalanceMonitor extends Construct {
       description:
         "Store each account's key and hash as SecureStrings before the first run: npm run credentials -- <account> " +
         '(or aws ssm put-parameter --type SecureString --overwrite --name <name> --value <from a file, not the shell>).',
-      value: monitor.accounts.flatMap(credentialParameterNames).join(' '),
+      value: credentialParametersOutput(monitor),
     });
+  }
+}
+
+/** CloudWatch's longest warm-up (WarmUpConfiguration.WarmUpPeriodDurationInMinutes). */
+export const MAX_WARM_UP_MINUTES = 2880;
+/** Kept well inside what a stack output may hold. */
+const MAX_OUTPUT_CHARS = 1024;
+
+/** Every parameter name when they fit in an output, else their shape and those kept elsewhere. */
+export function credentialParametersOutput(monitor: MonitorConfig): string {
+  const all = [...new Set(monitor.accounts.flatMap(credentialParameterNames))].join(' ');
+  if (all.length <= MAX_OUTPUT_CHARS) return all;
+  const external = externalParameterNames(monitor.accounts.flatMap(credentialParameterNames));
+  const summary =
+    `${monitor.accounts.length} accounts under ${OWNED_PARAMETER_PATH}<account>/` +
+    (external.length > 0 ? `, and ${external.length} parameters elsewhere: ${external.join(' ')}` : '');
+  return summary.length <= MAX_OUTPUT_CHARS ? summary : `${summary.slice(0, MAX_OUTPUT_CHARS - 1)}…`;
+}
+
+/**
+ * Parameter Store decrypts with a key of its own region: a key of another region synthesizes,
+ * deploys, and fails every run. Refused at synth when both regions are known; for a stack without
+ * a region, a template rule refuses the deployment before any resource is created.
+ */
+function checkKeyRegion(scope: Construct, key: kms.IKey | undefined): void {
+  const stack = Stack.of(scope);
+  if (!key || Token.isUnresolved(key.keyArn)) return;
+  const region = kmsKeyRegion(key.keyArn);
+  if (region === undefined) return;
+  if (Token.isUnresolved(stack.region)) {
+    new CfnRule(scope, 'ParameterKeyInStackRegion', {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Aws.REGION, region),
+          assertDescription: `parameterKmsKeyArn: the key is in ${region}; deploy the stack there, or use a key of the stack's region`,
+        },
+      ],
+    });
+    return;
+  }
+  if (region !== stack.region) {
+    throw new ConfigError('BalanceMonitor props', [
+      `parameterKmsKeyArn: the key is in ${region}, the stack in ${stack.region}; Parameter Store ` +
+        "decrypts only with a key of its own region: use a key (or a multi-Region replica) in the stack's region",
+    ]);
   }
 }
 

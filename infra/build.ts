@@ -4,8 +4,9 @@ import * as esbuild from 'esbuild';
 import { bundleHandler, ESM_REQUIRE_BANNER, NODE_BUNDLE_OPTIONS, REPO_ROOT } from './bundle.js';
 
 /**
- * `npm run build`: the Lambda artifact into dist/lambda (what `cdk deploy` would ship) and the
- * local command into dist/cli.mjs (the package's `bin`).
+ * `npm run build`: the Lambda artifact into dist/lambda (what `cdk deploy` ships, but for the
+ * monitor-config.json that synth writes beside it from the validated configuration) and the local
+ * command into dist/cli.mjs (the package's `bin`).
  */
 
 const dist = path.join(REPO_ROOT, 'dist');

@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
+import { MONITOR_CONFIG_FILE } from '../lambda/entry/environment.js';
 
 /**
  * The one esbuild configuration for the Lambda artifact. The CDK asset (local bundling), the
@@ -76,6 +78,16 @@ export function bundleHandler(outdir: string): BundleResult {
     files: outputs.map(([file]) => path.resolve(REPO_ROOT, file)),
     metafile,
   };
+}
+
+/**
+ * Writes the monitor configuration next to the artifact's index.mjs, where the handler reads it at
+ * cold start (LAMBDA_TASK_ROOT). The asset, the end-to-end tests and the bench all write it here.
+ */
+export function writeMonitorConfig(outdir: string, configJson: string): string {
+  const file = path.join(outdir, MONITOR_CONFIG_FILE);
+  writeFileSync(file, configJson);
+  return file;
 }
 
 function staticClosureBytes(metafile: esbuild.Metafile, entry: string): number {

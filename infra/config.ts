@@ -1,6 +1,6 @@
 import {
-  type AccountConfig,
   Checker,
+  credentialParameterNames,
   DEFAULT_ATTEMPT_TIMEOUT_MS,
   DEFAULT_BASE_URL,
   DEFAULT_CONCURRENCY,
@@ -49,7 +49,7 @@ export interface StackConfig {
   readonly logRetentionDays: number;
   readonly dashboard: boolean;
   readonly parameterKmsKeyArn?: string;
-  /** Unset: derived per account from the schedule and its failure policy (see noCheckWindowMinutes). */
+  /** Unset: two schedule intervals (see noCheckWindowMinutes). */
   readonly noCheckAlarmMinutes?: number;
   readonly tableRemovalPolicy: TableRemovalPolicy;
 }
@@ -87,6 +87,7 @@ export interface StackConfigInput {
   readonly concurrency?: number;
   readonly attemptTimeoutMs?: number;
   readonly deadlineMs?: number;
+  readonly accountMetrics?: boolean;
   readonly policy?: PolicyInput;
   readonly schedule?: string;
   readonly subscriptions?: readonly SubscriptionInput[];
@@ -238,15 +239,14 @@ function parseSubscriptions(c: Checker, path: string, value: unknown): Subscript
 }
 
 /**
- * Minutes without a successful check before the dead-man alarm fires, for one account. By default
- * one schedule interval more than the account's own failure alert needs (failuresBeforeAlert runs),
- * so a short provider outage is told once, by the monitor, and the alarm stays the backstop for a
- * monitor that cannot tell anyone (not running, crashing, unable to publish).
+ * Minutes without a run before the not-running alarm (the dead-man's switch) fires. By default
+ * two schedule intervals: one late or skipped run is not worth a notice, two are. A run that
+ * fails is the errors alarm's, and an account that keeps failing is told by the monitor itself.
  */
-export function noCheckWindowMinutes(config: StackConfig, account: AccountConfig): number {
+export function noCheckWindowMinutes(config: Pick<StackConfig, 'schedule' | 'noCheckAlarmMinutes'>): number {
   if (config.noCheckAlarmMinutes !== undefined) return config.noCheckAlarmMinutes;
   if (config.schedule.kind === 'cron') return 60;
-  return config.schedule.intervalMinutes * (account.policy.failuresBeforeAlert + 1);
+  return config.schedule.intervalMinutes * 2;
 }
 
 export interface AlarmShape {
@@ -254,33 +254,118 @@ export interface AlarmShape {
   readonly evaluationPeriods: number;
 }
 
+/** CloudWatch's longest alarm period: one day. */
+export const MAX_ALARM_PERIOD_MINUTES = 24 * 60;
+
 /**
- * The dead-man alarm's period and evaluation periods covering `windowMinutes`: one period per
+ * The not-running alarm's period and evaluation periods covering `windowMinutes`: one period per
  * schedule interval where CloudWatch allows it (a period under an hour may look back one day at
  * most, a longer one seven days, and a period is at most a day).
  */
 export function noCheckAlarmShape(schedule: ScheduleConfig, windowMinutes: number): AlarmShape {
   let period =
     schedule.kind === 'rate' ? schedule.intervalMinutes : Math.max(1, Math.floor(windowMinutes / 2));
-  period = Math.min(period, windowMinutes, 24 * 60);
+  period = Math.min(period, windowMinutes, MAX_ALARM_PERIOD_MINUTES);
   if (period < 60 && period * Math.ceil(windowMinutes / period) > 24 * 60) period = 60;
   return { periodMinutes: period, evaluationPeriods: Math.ceil(windowMinutes / period) };
 }
 
-function checkNoCheckWindows(c: Checker, config: StackConfig): void {
-  for (const [i, account] of config.monitor.accounts.entries()) {
-    const window = noCheckWindowMinutes(config, account);
-    const shape = noCheckAlarmShape(config.schedule, window);
-    const source = config.noCheckAlarmMinutes === undefined ? 'the default' : 'noCheckAlarmMinutes';
-    if (shape.periodMinutes * shape.evaluationPeriods > MAX_ALARM_WINDOW_MINUTES) {
-      c.error(
-        config.noCheckAlarmMinutes === undefined
-          ? `accounts[${i}].policy.failuresBeforeAlert`
-          : 'noCheckAlarmMinutes',
-        `${source} gives a no-check alarm window of ${window} minutes; CloudWatch alarms look back at most ` +
-          `${MAX_ALARM_WINDOW_MINUTES} minutes (7 days): use a shorter schedule or set noCheckAlarmMinutes`,
-      );
-      return;
+/**
+ * The errors alarm's period: one run per period where CloudWatch allows it (an hour for cron
+ * schedules, whose gaps are unknown). It looks at one period and keeps its state while no run
+ * reports, so it clears only when a later run succeeds.
+ */
+export function runPeriodMinutes(schedule: ScheduleConfig): number {
+  return schedule.kind === 'rate' ? Math.min(schedule.intervalMinutes, MAX_ALARM_PERIOD_MINUTES) : 60;
+}
+
+function checkNoCheckWindow(c: Checker, config: StackConfig): void {
+  if (config.schedule.kind === 'rate' && config.schedule.intervalMinutes > MAX_ALARM_WINDOW_MINUTES) {
+    c.error(
+      'schedule',
+      `runs every ${config.schedule.intervalMinutes} minutes; CloudWatch alarms look back at most ` +
+        `${MAX_ALARM_WINDOW_MINUTES} minutes (7 days), so no alarm could tell a missing run: schedule at least weekly`,
+    );
+    return;
+  }
+  const window = noCheckWindowMinutes(config);
+  const shape = noCheckAlarmShape(config.schedule, window);
+  if (shape.periodMinutes * shape.evaluationPeriods <= MAX_ALARM_WINDOW_MINUTES) return;
+  c.error(
+    'noCheckAlarmMinutes',
+    `${config.noCheckAlarmMinutes === undefined ? 'the default (two schedule intervals)' : 'the value'} gives a ` +
+      `not-running alarm window of ${window} minutes (${shape.evaluationPeriods} periods of ${shape.periodMinutes}); ` +
+      `CloudWatch alarms look back at most ${MAX_ALARM_WINDOW_MINUTES} minutes (7 days): set noCheckAlarmMinutes ` +
+      `between the schedule interval and ${MAX_ALARM_WINDOW_MINUTES}`,
+  );
+}
+
+/**
+ * The region of a KMS key ARN: Parameter Store decrypts with a key of its own region only, so a key
+ * elsewhere synthesizes fine and fails every run.
+ */
+export function kmsKeyRegion(arn: string): string | undefined {
+  return KMS_KEY_ARN.test(arn) ? arn.split(':')[3] : undefined;
+}
+
+/** Time the function keeps beyond the HTTP deadlines: credentials, state, publishing, logs. */
+export const TIMEOUT_MARGIN_SECONDS = 15;
+/** Lambda's longest timeout. */
+export const MAX_LAMBDA_TIMEOUT_SECONDS = 900;
+
+/** One deadline per wave of `concurrency` accounts, plus the margin: the run's worst case. */
+export function runSecondsNeeded(monitor: MonitorConfig): number {
+  const waves = Math.ceil(monitor.accounts.length / monitor.concurrency);
+  return waves * Math.ceil(monitor.deadlineMs / 1000) + TIMEOUT_MARGIN_SECONDS;
+}
+
+function checkRunFitsLambda(c: Checker, monitor: MonitorConfig): void {
+  const needed = runSecondsNeeded(monitor);
+  if (needed <= MAX_LAMBDA_TIMEOUT_SECONDS) return;
+  const waves = Math.ceil(monitor.accounts.length / monitor.concurrency);
+  c.error(
+    'deadlineMs',
+    `${monitor.accounts.length} accounts, ${monitor.concurrency} at a time, are ${waves} waves of up to ` +
+      `${monitor.deadlineMs} ms: ${needed} s with the margin, over Lambda's ${MAX_LAMBDA_TIMEOUT_SECONDS} s ` +
+      'timeout: lower deadlineMs or raise concurrency',
+  );
+}
+
+/** The path this monitor owns in Parameter Store: read access is granted to everything below it. */
+export const OWNED_PARAMETER_PATH = '/iletimerkezi/';
+/**
+ * The characters the exact ARNs of parameters outside the owned path may take in the function's
+ * policy. A role's inline policies may total 10,240 characters; the other statements take about
+ * 1,500, and CDK cannot split one statement.
+ */
+export const MAX_EXTERNAL_PARAMETER_POLICY_CHARS = 6_000;
+/** A long ARN prefix (partition, region, account), so the estimate holds wherever the stack goes. */
+const LONGEST_PARAMETER_ARN_PREFIX = 'arn:aws-us-gov:ssm:ap-southeast-5:123456789012:parameter/';
+
+/** Parameter names outside the owned path, which need an ARN of their own in the policy. */
+export function externalParameterNames(names: readonly string[]): string[] {
+  return [...new Set(names.filter((name) => !name.startsWith(OWNED_PARAMETER_PATH)))];
+}
+
+function checkExternalParameters(c: Checker, monitor: MonitorConfig): void {
+  let chars = 0;
+  const seen = new Set<string>();
+  for (const [i, account] of monitor.accounts.entries()) {
+    for (const name of externalParameterNames(credentialParameterNames(account))) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      // "<arn>", in a whitespace-free JSON array
+      chars += LONGEST_PARAMETER_ARN_PREFIX.length + name.replace(/^\//, '').length + 3;
+      if (chars > MAX_EXTERNAL_PARAMETER_POLICY_CHARS) {
+        const field = name === account.hashParameter ? 'hashParameter' : 'keyParameter';
+        c.error(
+          `accounts[${i}].${field}`,
+          `parameters outside ${OWNED_PARAMETER_PATH} each need their own ARN in the function's IAM policy, and ` +
+            `from this one on they take over ${MAX_EXTERNAL_PARAMETER_POLICY_CHARS} of the 10,240 characters IAM ` +
+            `allows a role's inline policies: store them under ${OWNED_PARAMETER_PATH}<account>/ (the default names)`,
+        );
+        return;
+      }
     }
   }
 }
@@ -353,7 +438,9 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
     ...(parameterKmsKeyArn === undefined ? {} : { parameterKmsKeyArn }),
     ...(noCheckAlarmMinutes === undefined ? {} : { noCheckAlarmMinutes }),
   };
-  checkNoCheckWindows(c, config);
+  checkNoCheckWindow(c, config);
+  checkExternalParameters(c, config.monitor);
+  checkRunFitsLambda(c, config.monitor);
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
   return { ok: true, value: config };
 }
@@ -363,10 +450,10 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /**
- * The monitor configuration as the function's MONITOR_CONFIG: the validated configuration with
- * every value equal to its default left out, since the function runs the same validator, which
- * puts the defaults back. Lambda allows 4 KB for all environment variables together; spelled out
- * in full each account would take about 400 bytes.
+ * The monitor configuration as the function's monitor-config.json: the validated configuration
+ * with every value equal to its default left out, since the function runs the same validator,
+ * which puts the defaults back. Spelled out in full each account would take about 400 bytes;
+ * compact, 500 accounts stay near 60 KB, which the cold start parses in about a millisecond.
  */
 export function compactMonitorConfig(config: MonitorConfig): Record<string, unknown> {
   const accounts = config.accounts.map((a) => {
@@ -384,5 +471,6 @@ export function compactMonitorConfig(config: MonitorConfig): Record<string, unkn
   if (config.concurrency !== DEFAULT_CONCURRENCY) out.concurrency = config.concurrency;
   if (config.attemptTimeoutMs !== DEFAULT_ATTEMPT_TIMEOUT_MS) out.attemptTimeoutMs = config.attemptTimeoutMs;
   if (config.deadlineMs !== DEFAULT_DEADLINE_MS) out.deadlineMs = config.deadlineMs;
+  if (config.accountMetrics) out.accountMetrics = true;
   return out;
 }

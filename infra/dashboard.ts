@@ -2,36 +2,48 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import {
   ACCOUNT_CHECKED_MESSAGE,
+  ACCOUNT_DIMENSION,
   BALANCE_METRIC,
+  METRIC_NAMESPACE,
   REPORT_FIELDS,
-  SMS_METRIC,
 } from '../lambda/adapters/telemetry.js';
-import type { AccountConfig, LevelThreshold } from '../lambda/core/config.js';
-import { accountMetric } from './metrics.js';
+import type { AccountConfig } from '../lambda/core/config.js';
 
 /**
- * One dashboard: the balance and SMS estimate per account against their thresholds, successful
- * checks, failed checks and days to empty (from the log lines, since they are not metrics on
- * purpose), and the function's own free metrics.
+ * One dashboard of the same size for 1 or 500 accounts: the balance and SMS trend of the account
+ * chosen in the dashboard's Account box, a table of every account's latest reading and days to
+ * empty, checks and failures per hour (all from the "account checked" log lines, by Logs Insights,
+ * billed per GB scanned and not per account), and the free metrics of the function and the
+ * scheduler. With accountMetrics, one more graph draws every account's Balance metric.
  */
 
 export interface MonitorDashboardProps {
   readonly dashboardName: string;
   readonly accounts: readonly AccountConfig[];
+  readonly accountMetrics: boolean;
   readonly fn: lambda.IFunction;
   readonly logGroup: logs.ILogGroup;
-  /** The schedule interval: one point per run on the balance graphs. */
-  readonly period: Duration;
 }
 
-const WARNING_COLOR = '#ff7f0e';
-const CRITICAL_COLOR = '#d62728';
 const F = REPORT_FIELDS;
 const CHECKED = `filter message = "${ACCOUNT_CHECKED_MESSAGE}"`;
+/** Replaced across the dashboard by the account typed into its Account box (a pattern variable). */
+export const ACCOUNT_VARIABLE = '__ACCOUNT__';
 // Each array is one Logs Insights query; CDK joins the lines with "| ".
+
+export const BALANCE_TREND_QUERY = [
+  `${CHECKED} and ${F.outcome} = "ok" and ${F.account} = "${ACCOUNT_VARIABLE}"`,
+  `stats min(${F.amount}) as balance by bin(1h)`,
+];
+
+export const SMS_TREND_QUERY = [
+  `${CHECKED} and ${F.outcome} = "ok" and ${F.account} = "${ACCOUNT_VARIABLE}"`,
+  `stats min(${F.sms}) as smsLeft by bin(1h)`,
+];
 
 export const FAILED_CHECKS_QUERY = [
   `fields @timestamp, ${F.account}, ${F.failureKind}, ${F.failureMessage}, ${F.notified}`,
@@ -45,69 +57,55 @@ export const FAILURES_PER_HOUR_QUERY = [
   'stats count(*) as failedChecks by bin(1h)',
 ];
 
+export const CHECKS_PER_HOUR_QUERY = [
+  `${CHECKED} and ${F.outcome} = "ok"`,
+  'stats count(*) as successfulChecks by bin(1h)',
+];
+
 export const DAYS_TO_EMPTY_QUERY = [
   `${CHECKED} and ${F.outcome} = "ok"`,
   `stats latest(${F.daysToEmpty}) as daysToEmpty, latest(${F.amount}) as amount, latest(${F.sms}) as sms,` +
     ` latest(${F.balanceLevel}) as level, latest(@timestamp) as checkedAt by ${F.account}`,
-  `sort ${F.account}`,
+  'sort daysToEmpty asc',
+  // Logs Insights returns at most 10,000 rows; MAX_ACCOUNTS is 500.
+  'limit 1000',
 ];
-
-function thresholdLines(
-  measure: keyof LevelThreshold,
-  warning: LevelThreshold | undefined,
-  critical: LevelThreshold | undefined,
-): cloudwatch.HorizontalAnnotation[] {
-  const lines: cloudwatch.HorizontalAnnotation[] = [];
-  const w = warning?.[measure];
-  const c = critical?.[measure];
-  if (w !== undefined) lines.push({ value: w, label: 'warning', color: WARNING_COLOR });
-  if (c !== undefined) lines.push({ value: c, label: 'critical', color: CRITICAL_COLOR });
-  return lines;
-}
 
 export class MonitorDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitorDashboardProps) {
     super(scope, id);
-    const { accounts, fn, logGroup, period } = props;
+    const { fn, logGroup } = props;
+    const logGroupNames = [logGroup.logGroupName];
+    const hour = Duration.hours(1);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(7),
+      variables: [
+        new cloudwatch.DashboardVariable({
+          id: 'account',
+          label: 'Account',
+          type: cloudwatch.VariableType.PATTERN,
+          inputType: cloudwatch.VariableInputType.INPUT,
+          value: ACCOUNT_VARIABLE,
+          defaultValue: cloudwatch.DefaultValue.value(props.accounts[0]?.name ?? ''),
+          visible: true,
+        }),
+      ],
     });
-    for (const account of accounts) {
-      const { warning, critical } = account.thresholds;
-      this.dashboard.addWidgets(
-        new cloudwatch.GraphWidget({
-          title: `Balance (TL): ${account.name}`,
-          left: [accountMetric(BALANCE_METRIC, account.name, 'Average', period, account.name)],
-          leftAnnotations: thresholdLines('amount', warning, critical),
-          leftYAxis: { min: 0, showUnits: false },
-          width: 12,
-        }),
-        new cloudwatch.GraphWidget({
-          title: `SMS left (estimate): ${account.name}`,
-          left: [accountMetric(SMS_METRIC, account.name, 'Average', period, account.name)],
-          leftAnnotations: thresholdLines('sms', warning, critical),
-          leftYAxis: { min: 0, showUnits: false },
-          width: 12,
-        }),
-      );
-    }
-    const logGroupNames = [logGroup.logGroupName];
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Successful checks per hour',
-        left: accounts.map((a) =>
-          accountMetric(BALANCE_METRIC, a.name, 'SampleCount', Duration.hours(1), a.name),
-        ),
-        leftYAxis: { min: 0, showUnits: false },
+      new cloudwatch.LogQueryWidget({
+        title: `Balance (TL): ${ACCOUNT_VARIABLE}`,
+        logGroupNames,
+        queryLines: BALANCE_TREND_QUERY,
+        view: cloudwatch.LogQueryVisualizationType.LINE,
         width: 12,
       }),
       new cloudwatch.LogQueryWidget({
-        title: 'Failed checks per hour',
+        title: `SMS left (estimate): ${ACCOUNT_VARIABLE}`,
         logGroupNames,
-        queryLines: FAILURES_PER_HOUR_QUERY,
+        queryLines: SMS_TREND_QUERY,
         view: cloudwatch.LogQueryVisualizationType.LINE,
         width: 12,
       }),
@@ -129,11 +127,27 @@ export class MonitorDashboard extends Construct {
       }),
     );
     this.dashboard.addWidgets(
+      new cloudwatch.LogQueryWidget({
+        title: 'Successful checks per hour',
+        logGroupNames,
+        queryLines: CHECKS_PER_HOUR_QUERY,
+        view: cloudwatch.LogQueryVisualizationType.LINE,
+        width: 12,
+      }),
+      new cloudwatch.LogQueryWidget({
+        title: 'Failed checks per hour',
+        logGroupNames,
+        queryLines: FAILURES_PER_HOUR_QUERY,
+        view: cloudwatch.LogQueryVisualizationType.LINE,
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Function runs and errors',
         left: [
-          fn.metricInvocations({ statistic: 'Sum', period: Duration.hours(1) }),
-          fn.metricErrors({ statistic: 'Sum', period: Duration.hours(1) }),
+          fn.metricInvocations({ statistic: 'Sum', period: hour }),
+          fn.metricErrors({ statistic: 'Sum', period: hour }),
         ],
         leftYAxis: { min: 0, showUnits: false },
         width: 12,
@@ -141,12 +155,40 @@ export class MonitorDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Function duration (ms)',
         left: [
-          fn.metricDuration({ statistic: 'Maximum', period: Duration.hours(1) }),
-          fn.metricDuration({ statistic: 'Average', period: Duration.hours(1) }),
+          fn.metricDuration({ statistic: 'Maximum', period: hour }),
+          fn.metricDuration({ statistic: 'Average', period: hour }),
         ],
         leftYAxis: { min: 0, showUnits: false },
         width: 12,
       }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Scheduler, all schedules of the account: attempts, target errors, dropped',
+        left: [
+          scheduler.Schedule.metricAllAttempts({ period: hour }),
+          scheduler.Schedule.metricAllErrors({ period: hour }),
+          scheduler.Schedule.metricAllDropped({ period: hour }),
+        ],
+        leftYAxis: { min: 0, showUnits: false },
+        width: props.accountMetrics ? 12 : 24,
+      }),
+      ...(props.accountMetrics
+        ? [
+            new cloudwatch.GraphWidget({
+              title: 'Balance (TL), every account (accountMetrics)',
+              left: [
+                new cloudwatch.MathExpression({
+                  expression: `SEARCH('{${METRIC_NAMESPACE},${ACCOUNT_DIMENSION}} MetricName="${BALANCE_METRIC}"', 'Minimum', 3600)`,
+                  label: '',
+                  period: hour,
+                }),
+              ],
+              leftYAxis: { min: 0, showUnits: false },
+              width: 12,
+            }),
+          ]
+        : []),
     );
   }
 }

@@ -2,10 +2,10 @@ import type { AccountReport, Telemetry } from '../core/ports.js';
 import type { Redact } from '../core/redact.js';
 
 /**
- * Names shared with the CDK construct (alarms, dashboard) so the two cannot drift.
- * Only two custom metrics exist on purpose: each costs about 0.30 USD a month. Check success is the
- * SampleCount of Balance; failures and days to empty are read from the log fields below by Logs
- * Insights, which costs nothing until queried.
+ * Names shared with the CDK construct (dashboard) so the two cannot drift.
+ * Per-account metrics are opt-in (`accountMetrics`): each account would add two custom metrics at
+ * about 0.30 USD a month each. The dashboard reads balances, failures and days to empty from the
+ * log fields below with Logs Insights, which costs per GB scanned, not per account.
  */
 export const METRIC_NAMESPACE = 'IletiMerkezi/BalanceMonitor';
 export const BALANCE_METRIC = 'Balance';
@@ -41,6 +41,8 @@ export interface TelemetryOptions {
   readonly now?: () => number;
   /** Applied to every string written, at any depth: the secrets met so far are masked in each line. */
   readonly redact?: Redact;
+  /** Also emit Balance and SmsBalance per account as EMF metrics (billed per metric). @default false */
+  readonly accountMetrics?: boolean;
 }
 
 export interface MonitorTelemetry extends Telemetry {
@@ -63,6 +65,7 @@ export function createTelemetry(options: TelemetryOptions = {}): MonitorTelemetr
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = options.now ?? Date.now;
   const redact = options.redact;
+  const accountMetrics = options.accountMetrics ?? false;
 
   const emit = (record: Record<string, unknown>): void => write(toJsonLine(record, redact));
 
@@ -72,7 +75,7 @@ export function createTelemetry(options: TelemetryOptions = {}): MonitorTelemetr
       const amount = finite(report.balance?.amount);
       const sms = finite(report.balance?.sms);
       const metrics: Record<string, unknown> = {};
-      if (report.outcome === 'ok' && (amount !== undefined || sms !== undefined)) {
+      if (accountMetrics && report.outcome === 'ok' && (amount !== undefined || sms !== undefined)) {
         const names = [
           ...(amount === undefined ? [] : [{ Name: BALANCE_METRIC, Unit: 'None' }]),
           ...(sms === undefined ? [] : [{ Name: SMS_METRIC, Unit: 'Count' }]),

@@ -3,8 +3,8 @@ import type { Level } from './types.js';
 
 /**
  * The monitor's configuration: one shape, one validator, used both at synth time (cdk.json
- * context → BalanceMonitor props) and at cold start (the MONITOR_CONFIG environment variable),
- * so the two can never disagree about what is valid.
+ * context → BalanceMonitor props) and at cold start (monitor-config.json, which the stack writes
+ * into the function's asset), so the two can never disagree about what is valid.
  */
 
 export type Locale = 'en' | 'tr';
@@ -54,6 +54,8 @@ export interface MonitorConfig {
   readonly attemptTimeoutMs: number;
   /** All attempts for one account (retries included) end by this many milliseconds. */
   readonly deadlineMs: number;
+  /** Per-account CloudWatch metrics (Balance, SmsBalance): opt-in, since each is billed monthly. */
+  readonly accountMetrics: boolean;
 }
 
 export const DEFAULT_BASE_URL = 'https://api.iletimerkezi.com';
@@ -66,13 +68,17 @@ export const DEFAULT_POLICY: AlertPolicy = {
   forecastDays: 3,
 };
 /**
- * Every account at once (MAX_ACCOUNTS): the run takes one provider round trip whatever the number
- * of accounts. iletiMerkezi publishes no rate limit, and a 429 is retried after its Retry-After.
+ * Fifty accounts at once: one provider round trip per 50 accounts. iletiMerkezi publishes no rate
+ * limit, and a 429 is retried after its Retry-After.
  */
 export const DEFAULT_CONCURRENCY = 50;
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
 export const DEFAULT_DEADLINE_MS = 15_000;
-export const MAX_ACCOUNTS = 50;
+/**
+ * Accounts per deployment. Nothing in the stack grows with them (one alarm set, one policy path,
+ * a name-prefix rule); the bound is the run: 500 accounts in waves of 50 fit the function's timeout.
+ */
+export const MAX_ACCOUNTS = 500;
 
 export function defaultKeyParameter(account: string): string {
   return `/iletimerkezi/${account}/api-key`;
@@ -395,6 +401,7 @@ export const MONITOR_FIELDS = [
   'policy',
   'attemptTimeoutMs',
   'deadlineMs',
+  'accountMetrics',
 ] as const;
 
 /**
@@ -467,8 +474,16 @@ export function parseMonitorConfig(
   });
   if (deadlineMs < attemptTimeoutMs)
     c.error('deadlineMs', `must not be below attemptTimeoutMs (${attemptTimeoutMs})`);
+  let accountMetrics = false;
+  if (input.accountMetrics !== undefined) {
+    if (typeof input.accountMetrics === 'boolean') accountMetrics = input.accountMetrics;
+    else c.error('accountMetrics', `must be true or false, got ${describe(input.accountMetrics)}`);
+  }
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
-  return { ok: true, value: { accounts, locale, timeZone, concurrency, attemptTimeoutMs, deadlineMs } };
+  return {
+    ok: true,
+    value: { accounts, locale, timeZone, concurrency, attemptTimeoutMs, deadlineMs, accountMetrics },
+  };
 }
 
 export type { Level };

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, type MonitorConfig, parseMonitorConfig } from '../core/config.js';
 
 /** What the function needs from its environment, validated once per cold start. */
@@ -7,27 +9,61 @@ export interface Environment {
   readonly tableName: string;
 }
 
+/**
+ * The monitor configuration travels in the function's asset, next to index.mjs: Lambda's 4 KB of
+ * environment variables hold about 30 accounts, the asset any number. The stack writes it at
+ * synth (infra/bundle.ts), so a changed configuration is a changed asset and a new deployment.
+ */
+export const MONITOR_CONFIG_FILE = 'monitor-config.json';
+
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
-/** Throws a ConfigError naming each variable that is missing or malformed. */
-export function readEnvironment(env: Readonly<Record<string, string | undefined>>): Environment {
+/** Reads a file as UTF-8, or undefined when there is none. */
+export type ReadText = (file: string) => string | undefined;
+
+const readText: ReadText = (file) => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+};
+
+/**
+ * Throws a ConfigError naming each variable, file or field that is missing or malformed. The file
+ * is read from LAMBDA_TASK_ROOT, where Lambda unpacks the function's code.
+ */
+export function readEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  read: ReadText = readText,
+): Environment {
   const errors: string[] = [];
   let config: MonitorConfig | undefined;
-  const rawConfig = env.MONITOR_CONFIG;
-  if (!rawConfig) {
-    errors.push('MONITOR_CONFIG: is not set (the JSON monitor configuration the stack writes)');
+  const taskRoot = env.LAMBDA_TASK_ROOT;
+  if (!taskRoot) {
+    errors.push(
+      `LAMBDA_TASK_ROOT: is not set (Lambda sets it to the directory holding ${MONITOR_CONFIG_FILE})`,
+    );
   } else {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawConfig);
-    } catch {
-      errors.push('MONITOR_CONFIG: is not valid JSON');
-    }
-    if (parsed !== undefined) {
-      const result = parseMonitorConfig(parsed);
-      if (result.ok) config = result.value;
-      else errors.push(...result.errors.map((e) => `MONITOR_CONFIG ${e}`));
+    const rawConfig = read(path.join(taskRoot, MONITOR_CONFIG_FILE));
+    if (rawConfig === undefined) {
+      errors.push(
+        `${MONITOR_CONFIG_FILE}: is missing from the function's code (the stack writes it at synth)`,
+      );
+    } else {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(rawConfig);
+      } catch {
+        errors.push(`${MONITOR_CONFIG_FILE}: is not valid JSON`);
+      }
+      if (parsed !== undefined) {
+        const result = parseMonitorConfig(parsed);
+        if (result.ok) config = result.value;
+        else errors.push(...result.errors.map((e) => `${MONITOR_CONFIG_FILE} ${e}`));
+      }
     }
   }
   const topicArn = env.TOPIC_ARN ?? '';

@@ -13,8 +13,8 @@ import { readEnvironment } from './environment.js';
 import { runIdOf } from './scheduled-event.js';
 
 /**
- * The Lambda entry point: reads its configuration once per cold start (a bad one fails the init,
- * naming the variable), wires the AWS adapters into the core run, and reports.
+ * The Lambda entry point: reads its configuration once per cold start (monitor-config.json in the
+ * function's code and its variables; a bad one fails the init, naming the file, field or variable), wires the AWS adapters into the core run, and reports.
  */
 
 const environment = readEnvironment(process.env);
@@ -30,7 +30,7 @@ const sdkOptions = {
 
 // Every credential read is remembered, so no log line or notice of this process can carry one.
 const secrets = createSecretRegistry();
-const telemetry = createTelemetry({ redact: secrets.redact });
+const telemetry = createTelemetry({ redact: secrets.redact, accountMetrics: config.accountMetrics });
 const warn = (message: string, fields: Record<string, unknown>): void =>
   telemetry.log('warn', message, fields);
 const deps: RunDeps = {

@@ -12,11 +12,12 @@ import { createRedactor } from '../../lambda/core/redact.js';
 
 const NOW = Date.parse('2025-11-24T09:15:00.000Z');
 
-function capture(namespace?: string) {
+function capture(namespace?: string, accountMetrics = true) {
   const lines: string[] = [];
   const telemetry = createTelemetry({
     write: (line) => lines.push(line),
     now: () => NOW,
+    accountMetrics,
     ...(namespace ? { namespace } : {}),
   });
   const records = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -59,7 +60,23 @@ afterEach(() => {
 });
 
 describe('telemetry', () => {
-  it('writes a successful check as one Embedded Metric Format record with Balance and SmsBalance', () => {
+  it('writes a successful check as a log line without metrics unless accountMetrics is on', () => {
+    const lines: string[] = [];
+    createTelemetry({ write: (line) => lines.push(line), now: () => NOW }).accountChecked(okReport);
+
+    const record = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    expect(lines).toHaveLength(1);
+    expect(record._aws).toBeUndefined();
+    expect(record.Account).toBeUndefined();
+    expect(record).toMatchObject({
+      message: ACCOUNT_CHECKED_MESSAGE,
+      account: 'main',
+      amount: 10.58,
+      sms: 67,
+    });
+  });
+
+  it('with accountMetrics, writes a successful check as one Embedded Metric Format record with Balance and SmsBalance', () => {
     const { telemetry, records } = capture();
     telemetry.accountChecked(okReport);
 

@@ -29,6 +29,7 @@ describe('parseMonitorConfig', () => {
         concurrency: 50,
         attemptTimeoutMs: 5_000,
         deadlineMs: 15_000,
+        accountMetrics: false,
       },
     });
   });

@@ -1,11 +1,11 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { bundleHandler } from '../../infra/bundle.js';
+import { bundleHandler, writeMonitorConfig } from '../../infra/bundle.js';
 import {
   accountPartitionKey,
   PARTITION_KEY,
@@ -29,7 +29,8 @@ import { type LocalAws, startLocalAws } from '../support/local-aws.js';
  * the real AWS SDK clients sent to local endpoints by the SDK's standard variables only:
  * AWS_ENDPOINT_URL_SSM and _SNS to local-aws, AWS_ENDPOINT_URL_DYNAMODB to local-aws passing
  * through to dynalite (so DynamoDB can fail on cue too), and the account's baseUrl to the fake
- * iletiMerkezi server.
+ * iletiMerkezi server. Each scenario gets its own copy of the artifact with its monitor-config.json
+ * beside it, in a directory that is its LAMBDA_TASK_ROOT, as Lambda unpacks the asset.
  */
 
 /** Distinctive, hex like the panel's: the secret scans look for exactly these. */
@@ -248,12 +249,18 @@ export interface ScenarioOptions {
   readonly deadlineMs?: number;
   /** Accounts checked at the same time (default 5, as deployed). */
   readonly concurrency?: number;
+  /** Per-account EMF metrics (default off, as deployed). */
+  readonly accountMetrics?: boolean;
 }
 
-export interface RunOptions extends InvokeOptions {
+export interface StartOptions {
   /** Variables to set (a string) or remove (undefined) for this process only. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** This text as monitor-config.json instead of the scenario's, or null for no file at all. */
+  readonly monitorConfig?: string | null;
 }
+
+export interface RunOptions extends InvokeOptions, StartOptions {}
 
 /** One cold start, one invocation, the sandbox ended. */
 export interface Run {
@@ -270,7 +277,7 @@ export interface Scenario {
   /** The function's environment, as the stack would set it (endpoints aside). */
   readonly env: Readonly<Record<string, string>>;
   /** Starts a sandbox; invoke it as often as wanted, then stop it. */
-  start(options?: Pick<RunOptions, 'env'>): Promise<FunctionProcess>;
+  start(options?: StartOptions): Promise<FunctionProcess>;
   /** A cold start and one invocation. */
   run(options?: RunOptions): Promise<Run>;
   /** The `kind` attribute of every accepted publish, in order. */
@@ -304,7 +311,16 @@ export interface StoredAlertState {
 /** Builds the artifact into a fresh temporary directory and starts dynalite; one per test file. */
 export async function startE2eSuite(): Promise<E2eSuite> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'balance-monitor-e2e-'));
-  const bundle = bundleHandler(path.join(workDir, 'lambda'));
+  const bundleDir = path.join(workDir, 'lambda');
+  const bundle = bundleHandler(bundleDir);
+  let taskRoots = 0;
+  /** A fresh copy of the artifact with this configuration file (or none) beside it. */
+  const taskRoot = (configJson: string | null): string => {
+    const dir = path.join(workDir, `task-${++taskRoots}`);
+    cpSync(bundleDir, dir, { recursive: true });
+    if (configJson !== null) writeMonitorConfig(dir, configJson);
+    return dir;
+  };
   const dynalite = await startDynalite();
   const scenarios: Scenario[] = [];
   const processes: FunctionProcess[] = [];
@@ -343,11 +359,13 @@ export async function startE2eSuite(): Promise<E2eSuite> {
       attemptTimeoutMs: options.attemptTimeoutMs ?? 1_000,
       deadlineMs: options.deadlineMs ?? 2_500,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.accountMetrics === undefined ? {} : { accountMetrics: options.accountMetrics }),
     };
+    const scenarioRoot = taskRoot(JSON.stringify(config));
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       TZ: 'UTC',
-      MONITOR_CONFIG: JSON.stringify(config),
+      LAMBDA_TASK_ROOT: scenarioRoot,
       TOPIC_ARN,
       TABLE_NAME: tableName,
       AWS_REGION: REGION,
@@ -368,13 +386,14 @@ export async function startE2eSuite(): Promise<E2eSuite> {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
 
-    const start = async (runOptions: Pick<RunOptions, 'env'> = {}): Promise<FunctionProcess> => {
-      const merged: Record<string, string> = { ...env };
+    const start = async (runOptions: StartOptions = {}): Promise<FunctionProcess> => {
+      const root = runOptions.monitorConfig === undefined ? scenarioRoot : taskRoot(runOptions.monitorConfig);
+      const merged: Record<string, string> = { ...env, LAMBDA_TASK_ROOT: root };
       for (const [name, value] of Object.entries(runOptions.env ?? {})) {
         if (value === undefined) delete merged[name];
         else merged[name] = value;
       }
-      const fn = new FunctionProcess(bundle.outfile, merged);
+      const fn = new FunctionProcess(path.join(root, path.basename(bundle.outfile)), merged);
       processes.push(fn);
       await fn.ready;
       return fn;

@@ -24,32 +24,37 @@ const LOW = { amount: 20, sms: 130 };
 describe.concurrent('a malformed environment', () => {
   it.each([
     [
-      'MONITOR_CONFIG that is not JSON',
-      { MONITOR_CONFIG: '{accounts:' },
-      /MONITOR_CONFIG: is not valid JSON/,
+      'a monitor-config.json that is not JSON',
+      { monitorConfig: '{accounts:' },
+      /monitor-config\.json: is not valid JSON/,
     ],
-    ['no MONITOR_CONFIG', { MONITOR_CONFIG: undefined }, /MONITOR_CONFIG: is not set/],
     [
-      'thresholds out of order in MONITOR_CONFIG',
+      'no monitor-config.json in the code',
+      { monitorConfig: null },
+      /monitor-config\.json: is missing from the function's code/,
+    ],
+    [
+      'thresholds out of order in monitor-config.json',
       {
-        MONITOR_CONFIG: JSON.stringify({
+        monitorConfig: JSON.stringify({
           accounts: [{ name: 'main', thresholds: { warning: { amount: 10 }, critical: { amount: 50 } } }],
         }),
       },
-      /MONITOR_CONFIG accounts\[0\]\.thresholds\.critical\.amount: must not be above warning\.amount/,
+      /monitor-config\.json accounts\[0\]\.thresholds\.critical\.amount: must not be above warning\.amount/,
     ],
-    ['no TOPIC_ARN', { TOPIC_ARN: undefined }, /TOPIC_ARN: must be an SNS topic ARN, got ""/],
+    ['no LAMBDA_TASK_ROOT', { env: { LAMBDA_TASK_ROOT: undefined } }, /LAMBDA_TASK_ROOT: is not set/],
+    ['no TOPIC_ARN', { env: { TOPIC_ARN: undefined } }, /TOPIC_ARN: must be an SNS topic ARN, got ""/],
     [
       'a TABLE_NAME that is no table name',
-      { TABLE_NAME: 'no spaces allowed' },
+      { env: { TABLE_NAME: 'no spaces allowed' } },
       /TABLE_NAME: must be a DynamoDB table name/,
     ],
   ] as const)(
-    '%s fails the init with a ConfigError naming the variable, before any call',
-    async (_name, env, message) => {
+    '%s fails the init with a ConfigError naming the file, field or variable, before any call',
+    async (_name, options, message) => {
       const s = await suite.scenario();
 
-      const run = await s.run({ env });
+      const run = await s.run(options);
 
       expect(run.invocation.outcome).toBe('init-failed');
       const error = run.invocation.outcome === 'init-failed' ? run.invocation.error : undefined;

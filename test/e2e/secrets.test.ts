@@ -1,10 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BalanceMonitorStack, STACK_NAME } from '../../infra/balance-monitor-stack.js';
+import { parseMonitorConfig } from '../../lambda/core/config.js';
+import { MONITOR_CONFIG_FILE } from '../../lambda/entry/environment.js';
 import { CDK_JSON, ENV, withConfig } from '../infra/fixture.js';
 import { expectThrew } from './expect-run.js';
 import { type E2eSuite, leakedSecrets, startE2eSuite, TEST_HASH, TEST_KEY } from './harness.js';
@@ -125,6 +129,7 @@ describe('runs that touch every way out', () => {
 describe('the synthesized template', () => {
   let outdir: string;
   let template: Record<string, unknown>;
+  let stack: BalanceMonitorStack;
   let saved: Record<string, string | undefined>;
 
   beforeAll(() => {
@@ -141,7 +146,7 @@ describe('the synthesized template', () => {
       balanceMonitor: withConfig({ subscriptions: [{ email: 'ops@example.com' }] }),
     };
     const app = new App({ outdir, context });
-    const stack = new BalanceMonitorStack(app, STACK_NAME, { env: ENV });
+    stack = new BalanceMonitorStack(app, STACK_NAME, { env: ENV });
     template = Template.fromStack(stack).toJSON();
   });
 
@@ -163,5 +168,44 @@ describe('the synthesized template', () => {
 
     expect(shipped).toHaveLength(1);
     expect(readFileSync(shipped[0] ?? '', 'utf8')).toBe(readFileSync(suite.bundleFile, 'utf8'));
+  });
+
+  it('ships every file of the bundle tested, byte for byte, and the configuration beside them', () => {
+    const [asset = ''] = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+    const assetDir = path.join(outdir, asset);
+    const bundleDir = path.dirname(suite.bundleFile);
+    const files = (dir: string) =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((file) => statSync(path.join(dir, file)).isFile())
+        .sort();
+
+    expect(files(assetDir)).toEqual([...files(bundleDir), MONITOR_CONFIG_FILE].sort());
+    for (const file of files(bundleDir)) {
+      expect(
+        readFileSync(path.join(assetDir, file)).equals(readFileSync(path.join(bundleDir, file))),
+        file,
+      ).toBe(true);
+    }
+    const shippedConfig = JSON.parse(readFileSync(path.join(assetDir, MONITOR_CONFIG_FILE), 'utf8'));
+    expect(parseMonitorConfig(shippedConfig)).toEqual({ ok: true, value: stack.monitor.config.monitor });
+  });
+
+  it('loads, configuration included, from the asset directory as Lambda unpacks it', () => {
+    const [asset = ''] = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+    const assetDir = path.join(outdir, asset);
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(assetDir, 'index.mjs')).href)}); console.log(typeof m.handler);`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: {
+        PATH: process.env.PATH,
+        LAMBDA_TASK_ROOT: assetDir,
+        AWS_REGION: ENV.region,
+        TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:balance',
+        TABLE_NAME: 'balance-state',
+        AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('function');
   });
 });

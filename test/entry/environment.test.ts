@@ -1,16 +1,36 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambda/core/config.js';
-import { readEnvironment } from '../../lambda/entry/environment.js';
+import { MONITOR_CONFIG_FILE, readEnvironment } from '../../lambda/entry/environment.js';
+
+const TASK_ROOT = path.join(path.sep, 'var', 'task');
+const CONFIG_PATH = path.join(TASK_ROOT, MONITOR_CONFIG_FILE);
+const VALID_CONFIG = JSON.stringify({
+  accounts: [{ name: 'main', thresholds: { warning: { amount: 100 } } }],
+});
 
 const valid = {
-  MONITOR_CONFIG: JSON.stringify({ accounts: [{ name: 'main', thresholds: { warning: { amount: 100 } } }] }),
+  LAMBDA_TASK_ROOT: TASK_ROOT,
   TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:balance-alerts',
   TABLE_NAME: 'balance-monitor-state',
 };
 
-function messageOf(env: Record<string, string | undefined>): string {
+/** A task root holding exactly these files. */
+function files(content: Record<string, string>) {
+  const read: string[] = [];
+  return {
+    read,
+    reader: (file: string): string | undefined => {
+      read.push(file);
+      return content[file];
+    },
+  };
+}
+
+/** `config` null: no file at all. */
+function messageOf(env: Record<string, string | undefined>, config: string | null = VALID_CONFIG): string {
   try {
-    readEnvironment(env);
+    readEnvironment(env, files(config === null ? {} : { [CONFIG_PATH]: config }).reader);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as Error).message;
@@ -19,27 +39,38 @@ function messageOf(env: Record<string, string | undefined>): string {
 }
 
 describe('readEnvironment', () => {
-  it('reads a valid environment', () => {
-    const environment = readEnvironment(valid);
+  it('reads the configuration file from the task root and the variables', () => {
+    const { read, reader } = files({ [CONFIG_PATH]: VALID_CONFIG });
+    const environment = readEnvironment(valid, reader);
+    expect(read).toEqual([CONFIG_PATH]);
     expect(environment.topicArn).toBe(valid.TOPIC_ARN);
     expect(environment.tableName).toBe(valid.TABLE_NAME);
     expect(environment.config.accounts[0]?.name).toBe('main');
+    expect(environment.config.accountMetrics).toBe(false);
   });
 
-  it('names MONITOR_CONFIG when it is missing', () => {
-    expect(messageOf({ ...valid, MONITOR_CONFIG: undefined })).toContain('MONITOR_CONFIG: is not set');
+  it('passes accountMetrics on from the file', () => {
+    const config = JSON.stringify({ ...JSON.parse(VALID_CONFIG), accountMetrics: true });
+    const environment = readEnvironment(valid, files({ [CONFIG_PATH]: config }).reader);
+    expect(environment.config.accountMetrics).toBe(true);
   });
 
-  it('names MONITOR_CONFIG when it is not JSON', () => {
-    expect(messageOf({ ...valid, MONITOR_CONFIG: '{accounts' })).toContain(
-      'MONITOR_CONFIG: is not valid JSON',
-    );
+  it('names the configuration file when it is missing', () => {
+    expect(messageOf(valid, null)).toContain(`${MONITOR_CONFIG_FILE}: is missing from the function's code`);
   });
 
-  it('names the field inside MONITOR_CONFIG that is wrong', () => {
+  it('names LAMBDA_TASK_ROOT when it is not set', () => {
+    expect(messageOf({ ...valid, LAMBDA_TASK_ROOT: undefined })).toContain('LAMBDA_TASK_ROOT: is not set');
+  });
+
+  it('names the configuration file when it is not JSON', () => {
+    expect(messageOf(valid, '{accounts')).toContain(`${MONITOR_CONFIG_FILE}: is not valid JSON`);
+  });
+
+  it('names the field inside the configuration file that is wrong', () => {
     const config = JSON.stringify({ accounts: [{ name: 'main', thresholds: { warning: { amount: -5 } } }] });
-    expect(messageOf({ ...valid, MONITOR_CONFIG: config })).toContain(
-      'MONITOR_CONFIG accounts[0].thresholds.warning.amount: must be at least 0',
+    expect(messageOf(valid, config)).toContain(
+      `${MONITOR_CONFIG_FILE} accounts[0].thresholds.warning.amount: must be at least 0`,
     );
   });
 
@@ -55,9 +86,9 @@ describe('readEnvironment', () => {
     );
   });
 
-  it('lists every bad variable in one message', () => {
-    const message = messageOf({});
-    expect(message).toContain('MONITOR_CONFIG');
+  it('lists every bad variable and the missing file in one message', () => {
+    const message = messageOf({ LAMBDA_TASK_ROOT: TASK_ROOT }, null);
+    expect(message).toContain(MONITOR_CONFIG_FILE);
     expect(message).toContain('TOPIC_ARN');
     expect(message).toContain('TABLE_NAME');
   });

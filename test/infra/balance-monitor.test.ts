@@ -1,16 +1,17 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Annotations, Capture, Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_NOTICE_KINDS } from '../../infra/alarm-notices.js';
 import {
   BalanceMonitor,
+  credentialParametersOutput,
+  functionMemoryMb,
   functionTimeoutSeconds,
-  MAX_MONITOR_CONFIG_BYTES,
 } from '../../infra/balance-monitor.js';
 import { BalanceMonitorStack } from '../../infra/balance-monitor-stack.js';
 import { SANDBOX_CREDENTIALS } from '../../lambda/adapters/sandbox-provider.js';
-import { ConfigError, parseMonitorConfig } from '../../lambda/core/config.js';
+import { ConfigError } from '../../lambda/core/config.js';
 import {
   appContext,
   ENV,
@@ -167,19 +168,34 @@ describe('the function', () => {
     expect(functionTimeoutSeconds({ ...monitor, accounts })).toBe(3 * 15 + 15);
   });
 
-  it('receives exactly MONITOR_CONFIG, TOPIC_ARN and TABLE_NAME', () => {
+  it('receives exactly TOPIC_ARN and TABLE_NAME: the configuration rides in its code, not its environment', () => {
     const variables = new Capture();
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: variables } });
-    expect(Object.keys(variables.asObject()).sort()).toEqual(['MONITOR_CONFIG', 'TABLE_NAME', 'TOPIC_ARN']);
+    expect(Object.keys(variables.asObject()).sort()).toEqual(['TABLE_NAME', 'TOPIC_ARN']);
     expect(variables.asObject().TOPIC_ARN).toEqual({ Ref: ids.topic });
     expect(variables.asObject().TABLE_NAME).toEqual({ Ref: ids.table });
   });
 
-  it("gets a MONITOR_CONFIG that the function's own validator turns back into the synthesized configuration", () => {
-    const variables = new Capture();
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: variables } });
-    const parsed = parseMonitorConfig(JSON.parse(String(variables.asObject().MONITOR_CONFIG)));
-    expect(parsed).toEqual({ ok: true, value: stack.monitor.config.monitor });
+  it('gets a new asset when the configuration changes, and the same one when it does not', () => {
+    const s3Key = (config: Record<string, unknown>) => {
+      const code = new Capture();
+      synthTemplate(config).template.hasResourceProperties('AWS::Lambda::Function', { Code: code });
+      return (code.asObject() as { S3Key: unknown }).S3Key;
+    };
+    const lower = withConfig({
+      accounts: [{ name: 'main', thresholds: { warning: { amount: 90 }, critical: { amount: 25 } } }],
+    });
+    expect(s3Key(EXAMPLE_CONFIG)).toBe(s3Key(EXAMPLE_CONFIG));
+    expect(s3Key(lower)).not.toBe(s3Key(EXAMPLE_CONFIG));
+  });
+
+  it('keeps 128 MB for any number of accounts, and a timeout of one deadline per wave of 50', () => {
+    const monitor = stack.monitor.config.monitor;
+    const account = monitor.accounts[0];
+    if (!account) throw new Error('no account');
+    const accounts = Array.from({ length: 500 }, (_, i) => ({ ...account, name: `a-${i}` }));
+    expect(functionMemoryMb({ ...monitor, accounts })).toBe(128);
+    expect(functionTimeoutSeconds({ ...monitor, accounts })).toBe(10 * 15 + 15);
   });
 
   it('logs to its own log group, kept 90 days', () => {
@@ -215,10 +231,7 @@ describe("the function's permissions", () => {
         Sid: 'ReadCredentialParameters',
         Action: 'ssm:GetParameters',
         Effect: 'Allow',
-        Resource: [
-          'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-hash',
-          'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-key',
-        ],
+        Resource: 'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/*',
       },
       {
         Sid: 'KeepAlertStateAndSamples',
@@ -230,17 +243,28 @@ describe("the function's permissions", () => {
     ]);
   });
 
-  it('cover the exact parameter names of every account, custom names included', () => {
+  it('cover the path the monitor owns and the exact name of every parameter kept elsewhere', () => {
     const { template: two, stack: twoStack } = synthTemplate(withConfig({ accounts: TWO_ACCOUNTS }));
     const ssm = statementsOfRole(two, logicalId(twoStack.monitor.fn.role ?? twoStack.monitor.fn)).find(
       (s) => s.Sid === 'ReadCredentialParameters',
     );
     expect(ssm?.Resource).toEqual([
-      'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/backup/api-hash',
-      'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-hash',
-      'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-key',
+      'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/*',
       'arn:aws:ssm:eu-central-1:123456789012:parameter/sms-backup-key',
     ]);
+  });
+
+  it('refuse a customer-managed key of another region at synth, naming the field', () => {
+    const app = new App({
+      context: appContext(
+        withConfig({
+          parameterKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        }),
+      ),
+    });
+    expect(() => new BalanceMonitorStack(app, 'OtherRegionKey', { env: ENV })).toThrow(
+      /parameterKmsKeyArn: the key is in us-east-1, the stack in eu-central-1; Parameter Store decrypts only with a key of its own region/,
+    );
   });
 
   it('include kms:Decrypt on the customer-managed key only, and only through SSM, when one is configured', () => {
@@ -257,6 +281,24 @@ describe("the function's permissions", () => {
     ]);
   });
 
+  it("refuse, in a stack without a region, to deploy anywhere but the key's region", () => {
+    const app = new App({ context: appContext(withConfig({ parameterKmsKeyArn: KEY_ARN })) });
+    const agnostic = Template.fromStack(new BalanceMonitorStack(app, 'Agnostic'));
+    const rules = Object.entries(agnostic.toJSON().Rules ?? {})
+      .filter(([id]) => id.includes('ParameterKeyInStackRegion'))
+      .map(([, rule]) => rule);
+    expect(rules).toEqual([
+      {
+        Assertions: [
+          {
+            Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-central-1'] },
+            AssertDescription: expect.stringMatching(/^parameterKmsKeyArn: the key is in eu-central-1/),
+          },
+        ],
+      },
+    ]);
+  });
+
   it('include no KMS permission under the AWS-managed aws/ssm key', () => {
     expect(
       statementsOfRole(template, ids.fnRole).some((s) => JSON.stringify(s.Action).includes('kms:')),
@@ -265,12 +307,18 @@ describe("the function's permissions", () => {
 });
 
 describe('every IAM policy in the stack', () => {
-  it('names its resources without wildcards', () => {
+  it('names its resources without wildcards, but for the two paths the monitor owns', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as Statement[],
     );
     expect(statements.length).toBeGreaterThan(0);
-    for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toContain('*');
+    const wildcards = statements
+      .flatMap((statement) => [statement.Resource].flat())
+      .filter((resource) => JSON.stringify(resource).includes('*'));
+    expect(wildcards).toEqual([
+      'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/*',
+      'arn:aws:cloudwatch:eu-central-1:123456789012:alarm:IletiMerkeziBalanceMonitor-alarm-*',
+    ]);
   });
 
   it('belongs to a role without managed policies', () => {
@@ -281,7 +329,8 @@ describe('every IAM policy in the stack', () => {
 });
 
 describe('the topic', () => {
-  it('refuses publishing without TLS', () => {
+  it('refuses publishing without TLS, and lets only the relay-failed alarm of this account publish as CloudWatch', () => {
+    const relayFailed = logicalId(stack.monitor.alarmNotices.relayFailedAlarm);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: [
@@ -291,6 +340,17 @@ describe('the topic', () => {
             Effect: 'Deny',
             Principal: '*',
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: { Ref: ids.topic },
+          },
+          {
+            Sid: 'RelayFailedAlarmPublishes',
+            Action: 'sns:Publish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': arnOf(relayFailed) },
+              StringEquals: { 'aws:SourceAccount': ENV.account },
+            },
             Resource: { Ref: ids.topic },
           },
         ],
@@ -360,16 +420,16 @@ describe('the state table', () => {
 });
 
 describe('the alarms', () => {
-  it('include a dead-man alarm per account: no Balance sample for four 15-minute periods, missing data breaching', () => {
+  it('include the dead-man alarm: the function not invoked for two 15-minute periods, missing data breaching', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'IletiMerkeziBalanceMonitor-no-successful-check-main',
-      Namespace: 'IletiMerkezi/BalanceMonitor',
-      MetricName: 'Balance',
-      Dimensions: [{ Name: 'Account', Value: 'main' }],
-      Statistic: 'SampleCount',
+      AlarmName: 'IletiMerkeziBalanceMonitor-alarm-not-running',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
+      Statistic: 'Sum',
       Period: 900,
-      EvaluationPeriods: 4,
-      DatapointsToAlarm: 4,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
       ComparisonOperator: 'LessThanThreshold',
       Threshold: 1,
       TreatMissingData: 'breaching',
@@ -378,48 +438,92 @@ describe('the alarms', () => {
 
   it('let a new dead-man alarm warm up for one window, so it does not fire before the first run', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'IletiMerkeziBalanceMonitor-no-successful-check-main',
-      WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: 60 },
+      AlarmName: 'IletiMerkeziBalanceMonitor-alarm-not-running',
+      WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: 30 },
     });
   });
 
   it('follow noCheckAlarmMinutes for the dead-man window', () => {
-    const { template: short } = synthTemplate(withConfig({ noCheckAlarmMinutes: 30 }));
+    const { template: short } = synthTemplate(withConfig({ noCheckAlarmMinutes: 60 }));
     short.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Balance',
+      MetricName: 'Invocations',
       Period: 900,
-      EvaluationPeriods: 2,
-      DatapointsToAlarm: 2,
+      EvaluationPeriods: 4,
+      DatapointsToAlarm: 4,
     });
   });
 
-  it('create one dead-man alarm for each account', () => {
+  it('watch rate(4 days) over exactly the 7 days CloudWatch allows, with the longest warm-up it allows', () => {
+    const { template: slow } = synthTemplate(
+      withConfig({ schedule: 'rate(4 days)', noCheckAlarmMinutes: 10080 }),
+    );
+    slow.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Invocations',
+      Period: 86_400,
+      EvaluationPeriods: 7,
+      WarmUpConfiguration: { WarmUpPeriodDurationInMinutes: 2880 },
+    });
+  });
+
+  it('are the same four for one account or two: none per account', () => {
     const { template: two } = synthTemplate(withConfig({ accounts: TWO_ACCOUNTS }));
-    two.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Balance' }, 2);
-    two.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Dimensions: [{ Name: 'Account', Value: 'backup' }],
-    });
+    two.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    expect(JSON.stringify(two.findResources('AWS::CloudWatch::Alarm'))).not.toContain('backup');
   });
 
-  it('include function errors: any error in the last two intervals, missing data not breaching', () => {
+  it('include function errors: the latest run failed with its retries, judged per run and held between runs', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'IletiMerkeziBalanceMonitor-function-errors',
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
-      Statistic: 'Sum',
-      Period: 900,
-      EvaluationPeriods: 2,
+      AlarmName: 'IletiMerkeziBalanceMonitor-alarm-function-errors',
+      Metrics: [
+        Match.objectLike({ Expression: 'IF(invocations - FILL(errors, 0) < 1, 1, 0)', ReturnData: true }),
+        Match.objectLike({
+          Id: 'invocations',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ Namespace: 'AWS/Lambda', MetricName: 'Invocations' }),
+            Period: 900,
+            Stat: 'Sum',
+          }),
+          ReturnData: false,
+        }),
+        Match.objectLike({
+          Id: 'errors',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'Errors',
+              Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
+            },
+            Period: 900,
+            Stat: 'Sum',
+          }),
+          ReturnData: false,
+        }),
+      ],
+      EvaluationPeriods: 1,
       DatapointsToAlarm: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
-      TreatMissingData: 'notBreaching',
+      TreatMissingData: 'ignore',
     });
+  });
+
+  it('with a daily cron, keep the errors alarm in ALARM through the silent hours after a failed run', () => {
+    // Before: a 3,600 s period over two periods with missing data not breaching, so the hours without
+    // a run after a failed one turned it OK (a spurious RESOLVED). Now the hours without data change nothing.
+    const { template: daily } = synthTemplate(
+      withConfig({ schedule: 'cron(0 6 * * ? *)', noCheckAlarmMinutes: 1500 }),
+    );
+    const errors = Object.values(daily.findResources('AWS::CloudWatch::Alarm')).find((a) =>
+      String(a.Properties.AlarmName).endsWith('-function-errors'),
+    );
+    expect(errors?.Properties.TreatMissingData).toBe('ignore');
+    expect(errors?.Properties.EvaluationPeriods).toBe(1);
+    expect(errors?.Properties.Metrics[1].MetricStat.Period).toBe(3600);
   });
 
   it('include a message waiting in the dead-letter queue, missing data not breaching', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'IletiMerkeziBalanceMonitor-dead-letters',
+      AlarmName: 'IletiMerkeziBalanceMonitor-alarm-dead-letters',
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
@@ -438,31 +542,113 @@ describe('the alarms', () => {
     }
   });
 
-  it('have no actions of their own: their notices go through the alarm notice rule', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  it('have no actions of their own but the relay-failed alarm: their notices go through the alarm notice rule', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
-      expect(alarm.Properties.AlarmActions).toBeUndefined();
+      const relayFailed = alarm.Properties.AlarmName === 'IletiMerkeziBalanceMonitor-relay-failed';
+      expect(alarm.Properties.AlarmActions).toEqual(relayFailed ? [{ Ref: ids.topic }] : undefined);
       expect(alarm.Properties.OKActions).toBeUndefined();
       expect(alarm.Properties.InsufficientDataActions).toBeUndefined();
     }
   });
+
+  it('include relay-failed: an alarm notice execution failed or timed out, published straight to the topic', () => {
+    const machine = onlyResource(template, 'AWS::StepFunctions::StateMachine');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'IletiMerkeziBalanceMonitor-relay-failed',
+      Metrics: [
+        Match.objectLike({ Expression: 'FILL(failed, 0) + FILL(timedOut, 0)', ReturnData: true }),
+        Match.objectLike({
+          Id: 'failed',
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AWS/States',
+              MetricName: 'ExecutionsFailed',
+              Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machine.id } }],
+            },
+            Period: 300,
+            Stat: 'Sum',
+          }),
+        }),
+        Match.objectLike({
+          Id: 'timedOut',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut' }),
+          }),
+        }),
+      ],
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: ids.topic }],
+    });
+  });
 });
 
 describe('alarm notices', () => {
-  it('are triggered by these alarms entering ALARM, or returning from ALARM to OK, never by a new alarm turning OK', () => {
-    const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+  it('are triggered by the alarms named with the monitor prefix entering ALARM or turning OK, whatever their number', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
-        resources: Match.arrayEquals(alarmIds.map(arnOf)),
         detail: {
+          alarmName: [{ prefix: 'IletiMerkeziBalanceMonitor-alarm-' }],
           $or: [
             { state: { value: ['ALARM'] } },
-            { previousState: { value: ['ALARM'] }, state: { value: ['OK'] } },
+            { previousState: { value: ['ALARM', 'INSUFFICIENT_DATA'] }, state: { value: ['OK'] } },
           ],
         },
       },
+    });
+  });
+
+  it('cover every alarm but relay-failed, whose notice cannot go through the relay it reports', () => {
+    const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) =>
+      String(a.Properties.AlarmName),
+    );
+    expect(names.filter((n) => n.startsWith('IletiMerkeziBalanceMonitor-alarm-')).sort()).toEqual([
+      'IletiMerkeziBalanceMonitor-alarm-dead-letters',
+      'IletiMerkeziBalanceMonitor-alarm-function-errors',
+      'IletiMerkeziBalanceMonitor-alarm-not-running',
+    ]);
+    expect(names.filter((n) => !n.startsWith('IletiMerkeziBalanceMonitor-alarm-'))).toEqual([
+      'IletiMerkeziBalanceMonitor-relay-failed',
+    ]);
+  });
+
+  it('after INSUFFICIENT_DATA → OK read the alarm history before publishing, and publish otherwise at once', () => {
+    const machine = onlyResource(template, 'AWS::StepFunctions::StateMachine');
+    const definition = JSON.parse(render(machine.properties.DefinitionString));
+    expect(definition.StartAt).toBe('AfterReset');
+    expect(definition.States.AfterReset.Choices).toEqual([
+      {
+        Condition:
+          "{% $states.input.detail.previousState.value = 'INSUFFICIENT_DATA' and $states.input.detail.state.value = 'OK' %}",
+        Next: 'ReadAlarmHistory',
+      },
+    ]);
+    expect(definition.States.AfterReset.Default).toBe('Publish');
+    const history = definition.States.ReadAlarmHistory;
+    expect(history.Resource).toBe(`arn:\${AWS::Partition}:states:::aws-sdk:cloudwatch:describeAlarmHistory`);
+    expect(history.Arguments).toEqual({
+      AlarmName: '{% $states.input.detail.alarmName %}',
+      HistoryItemType: 'StateUpdate',
+      ScanBy: 'TimestampDescending',
+      MaxRecords: 10,
+    });
+    expect(history.Output).toBe('{% $states.input %}');
+    expect(definition.States.WasInAlarm.Choices).toEqual([
+      { Condition: '{% $resetFromAlarm %}', Next: 'Publish' },
+    ]);
+    expect(definition.States.WasInAlarm.Default).toBe('NothingToResolve');
+  });
+
+  it('are sent to SMS subscribers as transactional messages', () => {
+    const machine = onlyResource(template, 'AWS::StepFunctions::StateMachine');
+    const publish = JSON.parse(render(machine.properties.DefinitionString)).States.Publish;
+    expect(publish.Arguments.MessageAttributes['AWS.SNS.SMS.SMSType']).toEqual({
+      DataType: 'String',
+      StringValue: 'Transactional',
     });
   });
 
@@ -505,10 +691,15 @@ describe('alarm notices', () => {
     expect(publish.Arguments.Message).toContain('$states.input.detail.configuration.description');
   });
 
-  it('come from a state machine that may only publish to the topic', () => {
+  it("come from a state machine that may only publish to the topic and read its own alarms' history", () => {
     const roleId = logicalId(stack.monitor.alarmNotices.stateMachine.role);
     expect(statementsOfRole(template, roleId)).toEqual([
       { Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: ids.topic } },
+      {
+        Action: 'cloudwatch:DescribeAlarmHistory',
+        Effect: 'Allow',
+        Resource: 'arn:aws:cloudwatch:eu-central-1:123456789012:alarm:IletiMerkeziBalanceMonitor-alarm-*',
+      },
     ]);
   });
 });
@@ -536,39 +727,55 @@ function widget(widgets: Widget[], title: string): Widget['properties'] {
 }
 
 describe('the dashboard', () => {
-  it('draws the balance per account with the warning and critical amounts as lines', () => {
-    const balance = widget(dashboardWidgets(template), 'Balance (TL): main');
-    expect(balance.metrics).toEqual([
-      ['IletiMerkezi/BalanceMonitor', 'Balance', 'Account', 'main', expect.anything()],
+  it("draws the chosen account's balance and SMS trend from the log lines, the account typed into the Account box", () => {
+    const dashboard = onlyResource(template, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.parse(render(dashboard.properties.DashboardBody));
+    expect(body.variables).toEqual([
+      {
+        type: 'pattern',
+        pattern: '__ACCOUNT__',
+        inputType: 'input',
+        id: 'account',
+        label: 'Account',
+        defaultValue: 'main',
+        visible: true,
+      },
     ]);
-    expect(balance.annotations?.horizontal).toEqual([
-      expect.objectContaining({ value: 100, label: 'warning' }),
-      expect.objectContaining({ value: 25, label: 'critical' }),
-    ]);
+    const source = `SOURCE '\${${ids.logGroup}}'`;
+    const balance = widget(body.widgets, 'Balance (TL): __ACCOUNT__');
+    expect(balance.query).toBe(
+      `${source} | filter message = "account checked" and outcome = "ok" and account = "__ACCOUNT__"\n| stats min(amount) as balance by bin(1h)`,
+    );
+    expect(balance.view).toBe('timeSeries');
+    expect(widget(body.widgets, 'SMS left (estimate): __ACCOUNT__').query).toContain(
+      'stats min(sms) as smsLeft by bin(1h)',
+    );
   });
 
-  it('draws the SMS estimate per account with the SMS thresholds as lines', () => {
-    const sms = widget(dashboardWidgets(template), 'SMS left (estimate): main');
-    expect(sms.metrics).toEqual([
-      ['IletiMerkezi/BalanceMonitor', 'SmsBalance', 'Account', 'main', expect.anything()],
-    ]);
-    expect(sms.annotations?.horizontal).toEqual([
-      expect.objectContaining({ value: 500, label: 'warning' }),
-      expect.objectContaining({ value: 150, label: 'critical' }),
-    ]);
-  });
-
-  it('counts successful checks as the samples of Balance', () => {
-    const checks = widget(dashboardWidgets(template), 'Successful checks per hour');
-    expect(checks.metrics).toEqual([
+  it('uses no custom metric unless accountMetrics is on, and then one search over every account', () => {
+    expect(JSON.stringify(dashboardWidgets(template))).not.toContain('IletiMerkezi/BalanceMonitor');
+    const { template: metered } = synthTemplate(withConfig({ accountMetrics: true }));
+    const graph = widget(dashboardWidgets(metered), 'Balance (TL), every account (accountMetrics)');
+    expect(graph.metrics).toEqual([
       [
-        'IletiMerkezi/BalanceMonitor',
-        'Balance',
-        'Account',
-        'main',
-        expect.objectContaining({ stat: 'SampleCount', period: 3600 }),
+        expect.objectContaining({
+          expression: `SEARCH('{IletiMerkezi/BalanceMonitor,Account} MetricName="Balance"', 'Minimum', 3600)`,
+        }),
       ],
     ]);
+  });
+
+  it('has the same widgets for 1 and 2 accounts', () => {
+    const { template: two } = synthTemplate(withConfig({ accounts: TWO_ACCOUNTS }));
+    const titles = (t: Template) => dashboardWidgets(t).map((w) => w.properties.title);
+    expect(titles(two)).toEqual(titles(template));
+  });
+
+  it('counts successful checks per hour from the log lines', () => {
+    const checks = widget(dashboardWidgets(template), 'Successful checks per hour');
+    expect(checks.query).toContain(
+      'filter message = "account checked" and outcome = "ok"\n| stats count(*) as successfulChecks by bin(1h)',
+    );
   });
 
   it("reads failed checks and days to empty from the function's log lines", () => {
@@ -584,6 +791,18 @@ describe('the dashboard', () => {
       /^SOURCE '.*' \| filter message = "account checked" and outcome = "ok"\n\| stats latest\(daysToEmpty\)/,
     );
     expect(daysToEmpty.view).toBe('table');
+  });
+
+  it("shows the scheduler's free metrics: attempts, target errors and dropped invocations", () => {
+    const scheduler = widget(
+      dashboardWidgets(template),
+      'Scheduler, all schedules of the account: attempts, target errors, dropped',
+    );
+    expect(scheduler.metrics?.map((m) => [m[0], m[1]])).toEqual([
+      ['AWS/Scheduler', 'InvocationAttemptCount'],
+      ['AWS/Scheduler', 'TargetErrorCount'],
+      ['AWS/Scheduler', 'InvocationDroppedCount'],
+    ]);
   });
 
   it("shows the function's free metrics: runs, errors and duration", () => {
@@ -620,6 +839,21 @@ describe('the outputs', () => {
       '/iletimerkezi/main/api-key /iletimerkezi/main/api-hash',
     );
     expect(byName('CredentialParameters')?.Description).toContain('npm run credentials -- <account>');
+  });
+
+  it('summarise the parameters to store when their names would not fit in an output', () => {
+    const config = stack.monitor.config.monitor;
+    const account = config.accounts[0];
+    if (!account) throw new Error('no account');
+    const accounts = Array.from({ length: 500 }, (_, i) => ({
+      ...account,
+      name: `customer-${i}`,
+      keyParameter: i === 7 ? '/company/key-7' : `/iletimerkezi/customer-${i}/api-key`,
+      hashParameter: `/iletimerkezi/customer-${i}/api-hash`,
+    }));
+    expect(credentialParametersOutput({ ...config, accounts })).toBe(
+      '500 accounts under /iletimerkezi/<account>/, and 1 parameters elsewhere: /company/key-7',
+    );
   });
 });
 
@@ -693,7 +927,8 @@ describe('configuration errors at synth', () => {
     );
   });
 
-  it("refuse a configuration too large for Lambda's 4 KB of environment variables", () => {
+  it('accept 30 accounts with parameters elsewhere, which no longer fit in 4 KB of environment', () => {
+    // Before, the configuration travelled in an environment variable and 30 such accounts were refused.
     const accounts = Array.from({ length: 30 }, (_, i) => ({
       name: `account-${i}`,
       keyParameter: `/company/sms-provider/account-${i}/api-key`,
@@ -701,13 +936,8 @@ describe('configuration errors at synth', () => {
       thresholds: { warning: { amount: 1000, sms: 5000 }, critical: { amount: 250, sms: 1500 } },
     }));
     const scope = new Stack(new App(), 'Large', { env: ENV });
-    expect(
-      () => new BalanceMonitor(scope, 'Monitor', { accounts, code: lambda.Code.fromInline('x') }),
-    ).toThrow(
-      new RegExp(
-        `accounts: the monitor configuration takes \\d+ bytes in the function's MONITOR_CONFIG variable, over the ${MAX_MONITOR_CONFIG_BYTES} bytes left of Lambda's 4 KB`,
-      ),
-    );
+    const monitor = new BalanceMonitor(scope, 'Monitor', { accounts, code: lambda.Code.fromInline('x') });
+    expect(monitor.config.monitor.accounts).toHaveLength(30);
   });
 
   it('warn at synth when nobody is subscribed', () => {

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BundleResult, bundleHandler, ESM_REQUIRE_BANNER } from '../../infra/bundle.js';
+import {
+  type BundleResult,
+  bundleHandler,
+  ESM_REQUIRE_BANNER,
+  writeMonitorConfig,
+} from '../../infra/bundle.js';
 import { compactMonitorConfig, parseStackConfig } from '../../infra/config.js';
 import { EXAMPLE_CONFIG } from './fixture.js';
 
@@ -14,18 +19,19 @@ let bundle: BundleResult;
 beforeAll(() => {
   outdir = mkdtempSync(path.join(tmpdir(), 'balance-monitor-bundle-'));
   bundle = bundleHandler(outdir);
+  const config = parseStackConfig(EXAMPLE_CONFIG);
+  if (!config.ok) throw new Error(config.errors.join('\n'));
+  writeMonitorConfig(outdir, JSON.stringify(compactMonitorConfig(config.value.monitor)));
 });
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 function environment(): NodeJS.ProcessEnv {
-  const config = parseStackConfig(EXAMPLE_CONFIG);
-  if (!config.ok) throw new Error(config.errors.join('\n'));
   return {
     PATH: process.env.PATH,
     AWS_REGION: 'eu-central-1',
     AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
-    MONITOR_CONFIG: JSON.stringify(compactMonitorConfig(config.value.monitor)),
+    LAMBDA_TASK_ROOT: outdir,
     TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:balance',
     TABLE_NAME: 'balance-state',
   };

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   compactMonitorConfig,
+  kmsKeyRegion,
   noCheckAlarmShape,
   noCheckWindowMinutes,
   parseStackConfig,
+  runPeriodMinutes,
   type StackConfig,
 } from '../../infra/config.js';
 import { DEFAULT_POLICY, parseMonitorConfig } from '../../lambda/core/config.js';
@@ -218,12 +220,87 @@ describe('other infrastructure fields', () => {
     ]);
   });
 
-  it('rejects a default no-check window beyond the 7 days CloudWatch looks back, naming the field behind it', () => {
-    expect(errorsOf(base({ schedule: 'rate(2 days)' }))).toEqual([
+  it('rejects a default not-running window beyond the 7 days CloudWatch looks back, naming the field to set', () => {
+    expect(errorsOf(base({ schedule: 'rate(4 days)' }))).toEqual([
+      'noCheckAlarmMinutes: the default (two schedule intervals) gives a not-running alarm window of 11520 minutes ' +
+        '(8 periods of 1440); CloudWatch alarms look back at most 10080 minutes (7 days): set noCheckAlarmMinutes ' +
+        'between the schedule interval and 10080',
+    ]);
+  });
+
+  it('accepts rate(4 days) watched over the full 7 days', () => {
+    const config = valid(base({ schedule: 'rate(4 days)', noCheckAlarmMinutes: 10080 }));
+    expect(noCheckAlarmShape(config.schedule, noCheckWindowMinutes(config))).toEqual({
+      periodMinutes: 1440,
+      evaluationPeriods: 7,
+    });
+  });
+
+  it('refuses a schedule less often than weekly, which no alarm can watch, naming the schedule', () => {
+    expect(errorsOf(base({ schedule: 'rate(8 days)' }))).toEqual([
       expect.stringMatching(
-        /^accounts\[0\]\.policy\.failuresBeforeAlert: the default gives a no-check alarm window of 11520 minutes/,
+        /^schedule: runs every 11520 minutes; CloudWatch alarms look back at most 10080 minutes/,
       ),
     ]);
+  });
+
+  it('accepts a KMS key ARN and reads its region', () => {
+    expect(kmsKeyRegion('arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab')).toBe(
+      'us-east-1',
+    );
+    expect(kmsKeyRegion('alias/iletimerkezi')).toBeUndefined();
+  });
+
+  it('accepts accountMetrics as a boolean, off by default, and rejects anything else', () => {
+    expect(valid(base()).monitor.accountMetrics).toBe(false);
+    expect(valid(base({ accountMetrics: true })).monitor.accountMetrics).toBe(true);
+    expect(errorsOf(base({ accountMetrics: 'yes' }))).toEqual([
+      'accountMetrics: must be true or false, got "yes"',
+    ]);
+  });
+});
+
+describe('accounts at scale', () => {
+  const many = (count: number, extra: (i: number) => Record<string, unknown> = () => ({})) =>
+    Array.from({ length: count }, (_, i) => ({
+      name: `customer-${String(i + 1).padStart(3, '0')}-production-sms-acct`,
+      thresholds: { warning: { amount: 1000, sms: 5000 }, critical: { amount: 250, sms: 1500 } },
+      ...extra(i),
+    }));
+
+  it('accepts 500 accounts', () => {
+    expect(valid({ accounts: many(500) }).monitor.accounts).toHaveLength(500);
+  });
+
+  it('refuses 501 accounts, naming the limit', () => {
+    expect(errorsOf({ accounts: many(501) })).toEqual(['accounts: at most 500 accounts per monitor']);
+  });
+
+  it("refuses a deadline that 500 accounts in waves could not keep within Lambda's 15 minutes, naming it", () => {
+    expect(errorsOf({ accounts: many(500), deadlineMs: 120_000 })).toEqual([
+      "deadlineMs: 500 accounts, 50 at a time, are 10 waves of up to 120000 ms: 1215 s with the margin, over Lambda's 900 s timeout: lower deadlineMs or raise concurrency",
+    ]);
+    expect(valid({ accounts: many(500), deadlineMs: 60_000 }).monitor.deadlineMs).toBe(60_000);
+  });
+
+  it('accepts parameters outside /iletimerkezi/ while their exact ARNs fit the policy', () => {
+    const accounts = many(20, (i) => ({
+      keyParameter: `/company/sms-provider/acct-${i}/api-key`,
+      hashParameter: `/company/sms-provider/acct-${i}/api-hash`,
+    }));
+    expect(valid({ accounts }).monitor.accounts).toHaveLength(20);
+  });
+
+  it('refuses more parameters outside /iletimerkezi/ than the policy can list, naming the first that does not fit', () => {
+    const accounts = many(100, (i) => ({
+      keyParameter: `/company/sms-provider/acct-${i}/api-key`,
+      hashParameter: `/company/sms-provider/acct-${i}/api-hash`,
+    }));
+    const errors = errorsOf({ accounts });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^accounts\[\d+\]\.(keyParameter|hashParameter): parameters outside \/iletimerkezi\/ each need their own ARN .* over 6000 of the 10,240 characters/,
+    );
   });
 });
 
@@ -260,26 +337,19 @@ describe('errors of the monitor part and the infrastructure part come together',
   });
 });
 
-describe('the no-check alarm window', () => {
-  it('is one interval longer than the failures the monitor waits for before it alerts itself', () => {
-    const config = valid(base());
-    const account = config.monitor.accounts[0];
-    if (!account) throw new Error('no account');
-    expect(noCheckWindowMinutes(config, account)).toBe(15 * (DEFAULT_POLICY.failuresBeforeAlert + 1));
+describe('the not-running alarm window', () => {
+  it('is two schedule intervals by default: one late run is no alarm, two missing runs are', () => {
+    expect(noCheckWindowMinutes(valid(base()))).toBe(30);
+    expect(noCheckWindowMinutes(valid(base({ schedule: 'rate(1 hour)' })))).toBe(120);
   });
 
-  it('follows a per-account failure policy', () => {
+  it('does not depend on the accounts or their failure policy', () => {
     const config = valid({ accounts: [{ ...ACCOUNT, policy: { failuresBeforeAlert: 1 } }] });
-    const account = config.monitor.accounts[0];
-    if (!account) throw new Error('no account');
-    expect(noCheckWindowMinutes(config, account)).toBe(30);
+    expect(noCheckWindowMinutes(config)).toBe(30);
   });
 
   it('is noCheckAlarmMinutes when given', () => {
-    const config = valid(base({ noCheckAlarmMinutes: 45 }));
-    const account = config.monitor.accounts[0];
-    if (!account) throw new Error('no account');
-    expect(noCheckWindowMinutes(config, account)).toBe(45);
+    expect(noCheckWindowMinutes(valid(base({ noCheckAlarmMinutes: 45 })))).toBe(45);
   });
 
   it.each([
@@ -298,7 +368,23 @@ describe('the no-check alarm window', () => {
   });
 });
 
-describe('MONITOR_CONFIG', () => {
+describe('the errors alarm period', () => {
+  it.each([
+    ['rate(15 minutes)', 15],
+    ['rate(1 day)', 1440],
+    ['rate(4 days)', 1440],
+  ])('with %s is %i minutes: one run per period, never over a day', (schedule, minutes) => {
+    const extra = schedule === 'rate(4 days)' ? { noCheckAlarmMinutes: 10080 } : {};
+    expect(runPeriodMinutes(valid(base({ schedule, ...extra })).schedule)).toBe(minutes);
+  });
+
+  it('with a cron schedule is an hour', () => {
+    const config = valid(base({ schedule: 'cron(0 6 * * ? *)', noCheckAlarmMinutes: 1500 }));
+    expect(runPeriodMinutes(config.schedule)).toBe(60);
+  });
+});
+
+describe('monitor-config.json', () => {
   it('leaves out every default and parses back to the same configuration', () => {
     const config = valid(base()).monitor;
     const compact = compactMonitorConfig(config);
@@ -323,6 +409,7 @@ describe('MONITOR_CONFIG', () => {
       concurrency: 2,
       attemptTimeoutMs: 3000,
       deadlineMs: 9000,
+      accountMetrics: true,
     }).monitor;
     const compact = JSON.parse(JSON.stringify(compactMonitorConfig(config)));
     expect(compact).toMatchObject({
@@ -330,6 +417,7 @@ describe('MONITOR_CONFIG', () => {
       timeZone: 'Europe/Berlin',
       concurrency: 2,
       attemptTimeoutMs: 3000,
+      accountMetrics: true,
     });
     expect(compact.accounts[0]).toMatchObject({
       keyParameter: '/sms/key',

@@ -20,6 +20,27 @@ export function withConfig(overrides: Record<string, unknown>): Record<string, u
   return { ...EXAMPLE_CONFIG, ...overrides };
 }
 
+/**
+ * `count` accounts as a large customer names them, with the README's threshold shape (amount and
+ * SMS at both levels); every tenth keeps its parameters outside /iletimerkezi/, up to five.
+ */
+export function scaleAccounts(count: number): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, i) => {
+    const name = `customer-${String(i + 1).padStart(3, '0')}-production-sms-acct`;
+    const elsewhere = i % 10 === 9 && i < 50;
+    return {
+      name,
+      ...(elsewhere
+        ? {
+            keyParameter: `/company/sms-provider/${name}/api-key`,
+            hashParameter: `/company/sms-provider/${name}/api-hash`,
+          }
+        : {}),
+      thresholds: { warning: { amount: 1000, sms: 5000 }, critical: { amount: 250, sms: 1500 } },
+    };
+  });
+}
+
 /** cdk.json's context (feature flags included) with `balanceMonitor` replaced, and bundling skipped. */
 export function appContext(config: unknown): Record<string, unknown> {
   const context: Record<string, unknown> = { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [] };

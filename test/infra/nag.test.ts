@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { buildStack, EXAMPLE_CONFIG, withConfig } from './fixture.js';
+import { addNagChecks, BalanceMonitorStack } from '../../infra/balance-monitor-stack.js';
+import { appContext, buildStack, EXAMPLE_CONFIG, scaleAccounts, withConfig } from './fixture.js';
 
 /** cdk-nag v3 runs as a validation plugin; a pack also reports directly through validateScope. */
 
@@ -60,6 +61,24 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
     expect(findings(EVERY_OPTION)).toEqual([]);
   });
 
+  it.each([1, 50, 500])('find nothing unacknowledged with %i accounts', (count) => {
+    expect(findings(withConfig({ accounts: scaleAccounts(count) }))).toEqual([]);
+  });
+
+  it.each([
+    ['rate(4 days)', 10080],
+    ['cron(0 6 * * ? *)', 1500],
+  ])('find nothing unacknowledged with %s and noCheckAlarmMinutes %i', (schedule, noCheckAlarmMinutes) => {
+    expect(findings(withConfig({ schedule, noCheckAlarmMinutes }))).toEqual([]);
+  });
+
+  it('find nothing unacknowledged in a stack without account or region, whose ARNs are tokens', () => {
+    const app = new App({ context: appContext(EVERY_OPTION) });
+    const packs = addNagChecks(app);
+    new BalanceMonitorStack(app, 'Agnostic');
+    expect(packs.flatMap((pack) => pack.validateScope(app).violations.map((v) => v.ruleName))).toEqual([]);
+  });
+
   it('do report a finding nobody acknowledged, so the two tests above are not vacuous', () => {
     const { app, stack, packs } = buildStack(EXAMPLE_CONFIG);
     new sqs.Queue(stack, 'UnguardedQueue');
@@ -92,11 +111,13 @@ describe('acknowledgements', () => {
     );
     expect(ids.sort()).toEqual(
       [
+        'AlarmNotices/StateMachine: AwsSolutions-IAM5[Resource::arn:aws:cloudwatch:eu-central-1:123456789012:alarm:IletiMerkeziBalanceMonitor-alarm-*]',
         'AlarmNotices/StateMachine: AwsSolutions-SF1',
         'AlarmNotices/StateMachine: AwsSolutions-SF2',
         'AlarmNotices/StateMachine: Serverless-StepFunctionStateMachineXray',
         'DeadLetterQueue: AwsSolutions-SQS3',
         'DeadLetterQueue: Serverless-SQSRedrivePolicy',
+        'FunctionRole: AwsSolutions-IAM5[Resource::arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/*]',
         'Function: Serverless-LambdaDLQ',
         'Function: Serverless-LambdaTracing',
         'Topic/ops@example.com: Serverless-SNSRedrivePolicy',
