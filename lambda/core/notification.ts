@@ -29,6 +29,19 @@ export interface FailureReport {
   readonly since: string;
 }
 
+/** What an episode is about: a low balance, a failing check, or a forecast that it runs out soon. */
+export type EpisodeTopic = 'balance' | 'check' | 'forecast';
+
+/**
+ * The episode a notice belongs to: its first notice, its reminders and the notice that resolves
+ * it share it, so receivers (webhooks, chat threads) can correlate them.
+ */
+export interface Episode {
+  readonly topic: EpisodeTopic;
+  /** ISO time the episode began: its first notice, or the first failure of the streak. */
+  readonly since: string;
+}
+
 /** One notification: data only. Rendering to subject / email / SMS text happens at publish time. */
 export interface Notification {
   readonly kind: NotificationKind;
@@ -46,6 +59,11 @@ export interface Notification {
   readonly forecast?: Forecast;
   /** ISO time the notification was decided. */
   readonly at: string;
+  /**
+   * The episode it opens, continues or resolves. Absent on a notice decided before episodes were
+   * recorded (a pending one from an older version): such a notice is an episode of its own.
+   */
+  readonly episode?: Episode;
 }
 
 /** A notification as SNS receives it. */
