@@ -32,7 +32,8 @@ interface Connection {
 
 /**
  * Publishes each notification as one SNS message with a per-protocol body (`MessageStructure:
- * json`) and the `severity`, `account` and `kind` attributes that subscription filter policies use.
+ * json`: email, sms, https and the default for the rest) and the `severity`, `account` and `kind`
+ * attributes that subscription filter policies use.
  */
 export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
   const redact = options.redact ?? ((text: string) => text);
@@ -77,11 +78,15 @@ export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
           default: redact(message.default),
           email: redact(message.email),
           sms: redact(message.sms),
+          // https subscribers (webhooks) get the versioned JSON notice, one per publish.
+          https: redact(message.https),
         }),
         MessageStructure: 'json',
         MessageAttributes: {
           severity: { DataType: 'String', StringValue: message.attributes.severity },
-          account: { DataType: 'String', StringValue: message.attributes.account },
+          ...(message.attributes.account === undefined
+            ? {}
+            : { account: { DataType: 'String', StringValue: message.attributes.account } }),
           kind: { DataType: 'String', StringValue: message.attributes.kind },
           // A balance notice is time-critical: Transactional SMS is routed for delivery, not lowest cost.
           'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },

@@ -66,17 +66,70 @@ export interface Notification {
   readonly episode?: Episode;
 }
 
-/** A notification as SNS receives it. */
+/** What a notice says, in words, before any channel shapes it (core/messages.ts writes it). */
+export interface NoticeText {
+  /** ASCII, no line breaks, under 100 characters. */
+  readonly subject: string;
+  /** The first sentence. */
+  readonly headline: string;
+  /** "Label: value" lines: account, level, balance, thresholds, forecast, problem. */
+  readonly facts: readonly string[];
+  /** The steps to take, one each. */
+  readonly nextSteps: readonly string[];
+  /** When recipients hear again, and the time zone of the times. */
+  readonly footer: readonly string[];
+  /** The full text: headline, facts, steps and footer. */
+  readonly email: string;
+  /** One GSM-7 segment as delivered (see SMS_BUDGET in core/gsm.ts). */
+  readonly sms: string;
+}
+
+/** The `severity` of the test notice: every subscription's filter policy lets it through. */
+export const TEST_SEVERITY = 'TEST';
+export const TEST_KIND = 'test';
+
+/** A notice kind as published: the notification kinds, and the test notice. */
+export type NoticeKind = NotificationKind | typeof TEST_KIND;
+
+/** A notification as SNS receives it, one body per channel. */
 export interface RenderedMessage {
   /** ASCII, no line breaks, under 100 characters. */
   readonly subject: string;
   readonly default: string;
   readonly email: string;
-  /** One GSM-7 segment: at most 160 characters of the GSM-7 basic set. */
+  /** One GSM-7 segment as delivered: the budget of core/gsm.ts SMS_BUDGET. */
   readonly sms: string;
+  /** The webhook notice (JSON, core/webhook-notice.ts), the body https subscribers receive. */
+  readonly https: string;
+  /** The Amazon Q Developer custom notification (JSON, core/chat-notice.ts), for the chat topic only. */
+  readonly chat: string;
   readonly attributes: {
-    readonly severity: Level;
-    readonly account: string;
-    readonly kind: NotificationKind;
+    readonly severity: Level | typeof TEST_SEVERITY;
+    /** Absent on the test notice, which concerns no account. */
+    readonly account?: string;
+    readonly kind: NoticeKind;
   };
+}
+
+/** The kinds that close an episode: receivers resolve what the episode opened. */
+export const RESOLVING_KINDS: readonly NotificationKind[] = [
+  'recovered',
+  'monitor-recovered',
+  'forecast-cleared',
+];
+
+function topicOf(kind: NotificationKind): EpisodeTopic {
+  if (kind.startsWith('forecast')) return 'forecast';
+  if (kind === 'check-failed' || kind === 'check-failed-reminder' || kind === 'monitor-recovered')
+    return 'check';
+  return 'balance';
+}
+
+/**
+ * The key one account episode's notices share (webhook `dedupKey`, chat `threadId`):
+ * `<account>/<topic>/<ISO time the episode began>`.
+ */
+export function episodeKey(n: Notification): string {
+  const episode = n.episode ?? { topic: topicOf(n.kind), since: n.at };
+  return `${n.account}/${episode.topic}/${episode.since}`;
 }
