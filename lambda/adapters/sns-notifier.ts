@@ -30,12 +30,15 @@ interface Connection {
   readonly Publish: typeof PublishCommand;
 }
 
+type PublishInput = ConstructorParameters<typeof PublishCommand>[0];
+
 /**
- * Publishes each notification as one SNS message with a per-protocol body (`MessageStructure:
- * json`: email, sms, https and the default for the rest) and the `severity`, `account` and `kind`
- * attributes that subscription filter policies use.
+ * One publish to SNS, with the client loaded on first use and every failure turned into an
+ * SnsPublishError whose message is redacted. Shared by the topic notifier and the chat notifier.
  */
-export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
+export function createSnsPublisher(
+  options: Pick<SnsNotifierOptions, 'client' | 'redact'>,
+): (input: PublishInput) => Promise<string> {
   const redact = options.redact ?? ((text: string) => text);
   let connection: Promise<Connection> | undefined;
 
@@ -57,21 +60,45 @@ export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
     return connection;
   };
 
+  return async (input) => {
+    let sns: Connection;
+    try {
+      sns = await connect();
+    } catch (error) {
+      throw new SnsPublishError(
+        'ClientUnavailable',
+        `SNS client could not be loaded: ${awsErrorName(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    let messageId: string | undefined;
+    try {
+      messageId = (await sns.client.send(new sns.Publish(input))).MessageId;
+    } catch (error) {
+      const code = awsErrorName(error);
+      const detail = awsErrorMessage(error, 120, redact);
+      throw new SnsPublishError(code, `SNS Publish failed: ${code}${detail ? ` (${detail})` : ''}`, {
+        cause: error,
+      });
+    }
+    if (!messageId) throw new SnsPublishError('NoMessageId', 'SNS Publish returned no MessageId');
+    return messageId;
+  };
+}
+
+/**
+ * Publishes each notification as one SNS message with a per-protocol body (`MessageStructure:
+ * json`: email, sms, https and the default for the rest) and the `severity`, `account` and `kind`
+ * attributes that subscription filter policies use.
+ */
+export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
+  const redact = options.redact ?? ((text: string) => text);
+  const publish = createSnsPublisher(options);
   return {
     async publish(message: RenderedMessage): Promise<void> {
-      let sns: Connection;
-      try {
-        sns = await connect();
-      } catch (error) {
-        throw new SnsPublishError(
-          'ClientUnavailable',
-          `SNS client could not be loaded: ${awsErrorName(error)}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      const command = new sns.Publish({
+      await publish({
         TopicArn: options.topicArn,
         Subject: redact(message.subject),
         Message: JSON.stringify({
@@ -92,17 +119,6 @@ export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
           'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
         },
       });
-      let messageId: string | undefined;
-      try {
-        messageId = (await sns.client.send(command)).MessageId;
-      } catch (error) {
-        const code = awsErrorName(error);
-        const detail = awsErrorMessage(error, 120, redact);
-        throw new SnsPublishError(code, `SNS Publish failed: ${code}${detail ? ` (${detail})` : ''}`, {
-          cause: error,
-        });
-      }
-      if (!messageId) throw new SnsPublishError('NoMessageId', 'SNS Publish returned no MessageId');
     },
   };
 }
