@@ -27,8 +27,11 @@ import { Construct } from 'constructs';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambda/adapters/dynamodb-store.js';
 import { BALANCE_METRIC } from '../lambda/adapters/telemetry.js';
 import { ConfigError, credentialParameterNames, type MonitorConfig, orThrow } from '../lambda/core/config.js';
+import { TOPIC_DISPLAY_NAME } from '../lambda/core/gsm.js';
+import { TEST_SEVERITY } from '../lambda/core/notification.js';
 import { AlarmNotices } from './alarm-notices.js';
 import { bundleHandler, HANDLER_NAME, REPO_ROOT } from './bundle.js';
+import { ChatChannels } from './chat-channels.js';
 import {
   compactMonitorConfig,
   type MinSeverity,
@@ -53,8 +56,8 @@ export interface BalanceMonitorProps extends Omit<StackConfigInput, 'parameterKm
 
 /** Lambda allows 4 KB for all environment variables of a function together. */
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
-/** Kept for the other variables: names, the topic ARN (up to ~330 bytes), the table name. */
-const OTHER_VARIABLES_BYTES = 640;
+/** Kept for the other variables: names, the two topic ARNs (up to ~330 bytes each), the table name. */
+const OTHER_VARIABLES_BYTES = 1000;
 export const MAX_MONITOR_CONFIG_BYTES = LAMBDA_ENVIRONMENT_BYTES - OTHER_VARIABLES_BYTES;
 const DEAD_LETTER_QUEUE_REASON =
   'This queue is itself the dead-letter queue: of the schedule, of the alarm rule and of https subscriptions.';
@@ -70,9 +73,9 @@ export function functionTimeoutSeconds(monitor: MonitorConfig): number {
   return Math.min(900, waves * Math.ceil(monitor.deadlineMs / 1000) + TIMEOUT_MARGIN_SECONDS);
 }
 
-/** The severities a subscription with a minimum severity receives. */
+/** The severities a subscription with a minimum severity receives; the test notice reaches every one. */
 export function severitiesFrom(minSeverity: MinSeverity): string[] {
-  return minSeverity === 'WARNING' ? ['WARNING', 'CRITICAL'] : ['CRITICAL'];
+  return [...(minSeverity === 'WARNING' ? ['WARNING', 'CRITICAL'] : ['CRITICAL']), TEST_SEVERITY];
 }
 
 /** Hash of everything that shapes the artifact, so an unchanged handler is not re-uploaded. */
@@ -145,6 +148,8 @@ export class BalanceMonitor extends Construct {
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   readonly alarmNotices: AlarmNotices;
+  /** The chat channels and their topic, when any are configured. */
+  readonly chat?: ChatChannels;
   readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: BalanceMonitorProps) {
@@ -166,10 +171,14 @@ export class BalanceMonitor extends Construct {
       ]);
     }
 
+    // No display name by default: SNS would prepend it to every SMS (see TOPIC_DISPLAY_NAME).
     this.topic = new sns.Topic(this, 'Topic', {
-      displayName: 'iletiMerkezi balance',
+      ...(TOPIC_DISPLAY_NAME === undefined ? {} : { displayName: TOPIC_DISPLAY_NAME }),
       enforceSSL: true,
     });
+    if (config.chat.length > 0) {
+      this.chat = new ChatChannels(this, 'Chat', { channels: config.chat, prefix });
+    }
     this.table = new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
@@ -219,6 +228,7 @@ export class BalanceMonitor extends Construct {
       }),
     );
     this.topic.grantPublish(role);
+    this.chat?.topic.grantPublish(role);
 
     this.fn = new lambda.Function(this, 'Function', {
       description: 'Checks the iletiMerkezi balances and notifies the topic.',
@@ -234,6 +244,7 @@ export class BalanceMonitor extends Construct {
       environment: {
         MONITOR_CONFIG: monitorConfigJson,
         TOPIC_ARN: this.topic.topicArn,
+        ...(this.chat ? { CHAT_TOPIC_ARN: this.chat.topic.topicArn } : {}),
         TABLE_NAME: this.table.tableName,
       },
     });

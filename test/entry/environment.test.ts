@@ -26,6 +26,18 @@ describe('readEnvironment', () => {
     expect(environment.config.accounts[0]?.name).toBe('main');
   });
 
+  it('reads the chat topic when chat channels are configured, and leaves it out otherwise', () => {
+    const chat = 'arn:aws:sns:eu-central-1:123456789012:balance-chat';
+    expect(readEnvironment({ ...valid, CHAT_TOPIC_ARN: chat }).chatTopicArn).toBe(chat);
+    expect(readEnvironment(valid).chatTopicArn).toBeUndefined();
+  });
+
+  it('names CHAT_TOPIC_ARN when it is set but not a topic ARN', () => {
+    expect(messageOf({ ...valid, CHAT_TOPIC_ARN: '' })).toContain(
+      'CHAT_TOPIC_ARN: must be an SNS topic ARN when set, got ""',
+    );
+  });
+
   it('names MONITOR_CONFIG when it is missing', () => {
     expect(messageOf({ ...valid, MONITOR_CONFIG: undefined })).toContain('MONITOR_CONFIG: is not set');
   });
