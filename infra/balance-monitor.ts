@@ -399,6 +399,13 @@ export class BalanceMonitor extends Construct {
       description: 'Subscribe more recipients here; notices carry the attributes severity, account and kind.',
       value: this.topic.topicArn,
     });
+    if (this.chat) {
+      new CfnOutput(this, 'ChatTopicArn', {
+        description:
+          'Only the chat channels subscribe here: publish Amazon Q Developer custom notifications only.',
+        value: this.chat.topic.topicArn,
+      });
+    }
     new CfnOutput(this, 'TableName', {
       description: 'Alert state and balance samples.',
       value: this.table.tableName,

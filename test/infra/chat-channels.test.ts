@@ -119,6 +119,12 @@ describe('chat channels', () => {
     ]);
   });
 
+  it("name the chat topic in the stack's outputs", () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const chatOutputs = Object.entries(outputs).filter(([key]) => key.includes('ChatTopicArn'));
+    expect(chatOutputs.map(([, o]) => o.Value)).toEqual([{ Ref: chatTopic }]);
+  });
+
   it('are absent without chat configuration: no chat topic, no variable', () => {
     const { template: plain } = synthTemplate(EXAMPLE_CONFIG);
     expect(Object.keys(plain.findResources('AWS::SNS::Topic'))).toHaveLength(1);
