@@ -1,6 +1,6 @@
 import type { RenderedMessage } from '../core/notification.js';
 import type { Notifier } from '../core/ports.js';
-import { createSnsPublisher, type SnsNotifierOptions } from './sns-notifier.js';
+import { createSnsPublisher, filterAttributes, type SnsNotifierOptions } from './sns-notifier.js';
 
 /**
  * Publishes the Amazon Q Developer custom notification to the chat topic, which only the chat
@@ -15,13 +15,7 @@ export function createChatNotifier(options: SnsNotifierOptions): Notifier {
       await publish({
         TopicArn: options.topicArn,
         Message: redact(message.chat),
-        MessageAttributes: {
-          severity: { DataType: 'String', StringValue: message.attributes.severity },
-          ...(message.attributes.account === undefined
-            ? {}
-            : { account: { DataType: 'String', StringValue: message.attributes.account } }),
-          kind: { DataType: 'String', StringValue: message.attributes.kind },
-        },
+        MessageAttributes: filterAttributes(message),
       });
     },
   };

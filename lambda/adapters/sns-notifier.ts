@@ -31,6 +31,18 @@ interface Connection {
 }
 
 type PublishInput = ConstructorParameters<typeof PublishCommand>[0];
+type MessageAttributes = NonNullable<PublishInput['MessageAttributes']>;
+
+/** The attributes subscription filter policies match: `severity`, `account` (absent on the test notice), `kind`. */
+export function filterAttributes(message: RenderedMessage): MessageAttributes {
+  return {
+    severity: { DataType: 'String', StringValue: message.attributes.severity },
+    ...(message.attributes.account === undefined
+      ? {}
+      : { account: { DataType: 'String', StringValue: message.attributes.account } }),
+    kind: { DataType: 'String', StringValue: message.attributes.kind },
+  };
+}
 
 /**
  * One publish to SNS, with the client loaded on first use and every failure turned into an
@@ -110,11 +122,7 @@ export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
         }),
         MessageStructure: 'json',
         MessageAttributes: {
-          severity: { DataType: 'String', StringValue: message.attributes.severity },
-          ...(message.attributes.account === undefined
-            ? {}
-            : { account: { DataType: 'String', StringValue: message.attributes.account } }),
-          kind: { DataType: 'String', StringValue: message.attributes.kind },
+          ...filterAttributes(message),
           // A balance notice is time-critical: Transactional SMS is routed for delivery, not lowest cost.
           'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
         },
