@@ -30,8 +30,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambda/adapters/dynamodb-store.js';
 import { ConfigError, credentialParameterNames, type MonitorConfig, orThrow } from '../lambda/core/config.js';
+import { TOPIC_DISPLAY_NAME } from '../lambda/core/gsm.js';
+import { TEST_SEVERITY } from '../lambda/core/notification.js';
 import { AlarmNotices, monitoredAlarmName } from './alarm-notices.js';
 import { bundleHandler, HANDLER_NAME, REPO_ROOT, writeMonitorConfig } from './bundle.js';
+import { ChatChannels } from './chat-channels.js';
 import {
   compactMonitorConfig,
   externalParameterNames,
@@ -85,9 +88,9 @@ export function functionMemoryMb(_monitor: MonitorConfig): number {
   return 128;
 }
 
-/** The severities a subscription with a minimum severity receives. */
+/** The severities a subscription with a minimum severity receives; the test notice reaches every one. */
 export function severitiesFrom(minSeverity: MinSeverity): string[] {
-  return minSeverity === 'WARNING' ? ['WARNING', 'CRITICAL'] : ['CRITICAL'];
+  return [...(minSeverity === 'WARNING' ? ['WARNING', 'CRITICAL'] : ['CRITICAL']), TEST_SEVERITY];
 }
 
 /**
@@ -166,6 +169,8 @@ export class BalanceMonitor extends Construct {
   readonly errorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   readonly alarmNotices: AlarmNotices;
+  /** The chat channels and their topic, when any are configured. */
+  readonly chat?: ChatChannels;
   readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: BalanceMonitorProps) {
@@ -180,10 +185,14 @@ export class BalanceMonitor extends Construct {
     const monitorConfigJson = JSON.stringify(compactMonitorConfig(monitor));
     checkKeyRegion(this, parameterKey);
 
+    // No display name by default: SNS would prepend it to every SMS (see TOPIC_DISPLAY_NAME).
     this.topic = new sns.Topic(this, 'Topic', {
-      displayName: 'iletiMerkezi balance',
+      ...(TOPIC_DISPLAY_NAME === undefined ? {} : { displayName: TOPIC_DISPLAY_NAME }),
       enforceSSL: true,
     });
+    if (config.chat.length > 0) {
+      this.chat = new ChatChannels(this, 'Chat', { channels: config.chat, prefix });
+    }
     this.table = new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
@@ -237,6 +246,7 @@ export class BalanceMonitor extends Construct {
       }),
     );
     this.topic.grantPublish(role);
+    this.chat?.topic.grantPublish(role);
 
     this.fn = new lambda.Function(this, 'Function', {
       description: 'Checks the iletiMerkezi balances and notifies the topic.',
@@ -252,6 +262,7 @@ export class BalanceMonitor extends Construct {
       logGroup: this.logGroup,
       environment: {
         TOPIC_ARN: this.topic.topicArn,
+        ...(this.chat ? { CHAT_TOPIC_ARN: this.chat.topic.topicArn } : {}),
         TABLE_NAME: this.table.tableName,
       },
     });
@@ -414,6 +425,13 @@ export class BalanceMonitor extends Construct {
       description: 'Subscribe more recipients here; notices carry the attributes severity, account and kind.',
       value: this.topic.topicArn,
     });
+    if (this.chat) {
+      new CfnOutput(this, 'ChatTopicArn', {
+        description:
+          'Only the chat channels subscribe here: publish Amazon Q Developer custom notifications only.',
+        value: this.chat.topic.topicArn,
+      });
+    }
     new CfnOutput(this, 'TableName', {
       description: 'Alert state and balance samples.',
       value: this.table.tableName,

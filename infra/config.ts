@@ -36,6 +36,17 @@ export interface SubscriptionConfig {
   readonly minSeverity?: MinSeverity;
 }
 
+/** A chat channel of Amazon Q Developer in chat applications (formerly AWS Chatbot). */
+export type ChatChannelConfig =
+  | { readonly kind: 'slack'; readonly workspaceId: string; readonly channelId: string }
+  | {
+      readonly kind: 'teams';
+      readonly teamId: string;
+      /** URL-encoded, as Amazon Q Developer wants it ("19%3a…%40thread.tacv2"). */
+      readonly channelId: string;
+      readonly tenantId: string;
+    };
+
 export type ScheduleConfig =
   | { readonly kind: 'rate'; readonly expression: string; readonly intervalMinutes: number }
   | { readonly kind: 'cron'; readonly expression: string };
@@ -46,6 +57,7 @@ export interface StackConfig {
   readonly monitor: MonitorConfig;
   readonly schedule: ScheduleConfig;
   readonly subscriptions: readonly SubscriptionConfig[];
+  readonly chat: readonly ChatChannelConfig[];
   readonly logRetentionDays: number;
   readonly dashboard: boolean;
   readonly parameterKmsKeyArn?: string;
@@ -80,6 +92,10 @@ export type SubscriptionInput =
   | { readonly sms: string; readonly minSeverity?: MinSeverity }
   | { readonly https: string; readonly minSeverity?: MinSeverity };
 
+export type ChatChannelInput =
+  | { readonly slack: { readonly workspaceId: string; readonly channelId: string } }
+  | { readonly teams: { readonly teamId: string; readonly channelId: string; readonly tenantId: string } };
+
 export interface StackConfigInput {
   readonly accounts: readonly AccountInput[];
   readonly locale?: Locale;
@@ -91,6 +107,7 @@ export interface StackConfigInput {
   readonly policy?: PolicyInput;
   readonly schedule?: string;
   readonly subscriptions?: readonly SubscriptionInput[];
+  readonly chat?: readonly ChatChannelInput[];
   readonly logRetentionDays?: number;
   readonly dashboard?: boolean;
   readonly parameterKmsKeyArn?: string;
@@ -111,6 +128,7 @@ export const MAX_ALARM_WINDOW_MINUTES = 7 * 24 * 60;
 const INFRA_FIELDS = [
   'schedule',
   'subscriptions',
+  'chat',
   'logRetentionDays',
   'dashboard',
   'parameterKmsKeyArn',
@@ -216,6 +234,129 @@ function checkHttpsEndpoint(c: Checker, path: string, endpoint: string): void {
   // SNS accepts user:password@ in the URL, but it would be written into the template in clear.
   if (url.username || url.password)
     c.error(path, 'must not contain credentials: they would be stored in the template');
+}
+
+/**
+ * The ID formats Amazon Q Developer accepts (CloudFormation AWS::Chatbot::SlackChannelConfiguration
+ * and MicrosoftTeamsChannelConfiguration, and the chatbot API's TeamsChannelConfiguration).
+ */
+const SLACK_WORKSPACE_ID = /^[0-9A-Z]{1,255}$/;
+const SLACK_CHANNEL_ID = /^[A-Za-z0-9]{1,255}$/;
+const TEAMS_CHANNEL_ID = /^[a-zA-Z0-9-_=+/.,]*%3[aA][a-zA-Z0-9-_=+/.,]*%40[a-zA-Z0-9-_=+/.,]*$/;
+const UUID = /^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$/;
+/** How many chat channels one stack configures: each is a channel configuration of the account. */
+export const MAX_CHAT_CHANNELS = 10;
+
+/** A Teams channel ID as Teams shows it ("19:…@thread.tacv2") becomes the URL-encoded form the API wants. */
+export function encodeTeamsChannelId(id: string): string {
+  return id.replace(/:/g, '%3a').replace(/@/g, '%40');
+}
+
+function parseChatChannel(c: Checker, path: string, value: unknown): ChatChannelConfig | undefined {
+  if (!isObject(value) || (value.slack === undefined) === (value.teams === undefined)) {
+    c.error(
+      path,
+      'must be { "slack": { "workspaceId", "channelId" } } or { "teams": { "teamId", "channelId", "tenantId" } }',
+    );
+    return undefined;
+  }
+  c.unknownKeys(path, value, ['slack', 'teams']);
+  if (value.slack !== undefined) {
+    const at = `${path}.slack`;
+    const slack = value.slack;
+    if (!isObject(slack)) {
+      c.error(at, `must be an object with workspaceId and channelId, got ${describe(slack)}`);
+      return undefined;
+    }
+    c.unknownKeys(at, slack, ['workspaceId', 'channelId']);
+    const workspaceId = requiredId(
+      c,
+      `${at}.workspaceId`,
+      slack.workspaceId,
+      SLACK_WORKSPACE_ID,
+      'must be the Slack workspace ID the Amazon Q Developer console shows after authorising the workspace (upper-case letters and digits, like T012ABCDEFG)',
+    );
+    const channelId = requiredId(
+      c,
+      `${at}.channelId`,
+      slack.channelId,
+      SLACK_CHANNEL_ID,
+      'must be the Slack channel ID (letters and digits, like C0123456789: the end of the channel\'s "Copy link")',
+    );
+    return { kind: 'slack', workspaceId, channelId };
+  }
+  const at = `${path}.teams`;
+  const teams = value.teams;
+  if (!isObject(teams)) {
+    c.error(at, `must be an object with teamId, channelId and tenantId, got ${describe(teams)}`);
+    return undefined;
+  }
+  c.unknownKeys(at, teams, ['teamId', 'channelId', 'tenantId']);
+  const teamId = requiredId(
+    c,
+    `${at}.teamId`,
+    teams.teamId,
+    UUID,
+    'must be the team ID the Amazon Q Developer console shows after authorising the team (a UUID)',
+  );
+  const tenantId = requiredId(
+    c,
+    `${at}.tenantId`,
+    teams.tenantId,
+    UUID,
+    'must be the Microsoft Entra tenant ID of the team (a UUID)',
+  );
+  const raw = typeof teams.channelId === 'string' ? encodeTeamsChannelId(teams.channelId) : teams.channelId;
+  const channelId = requiredId(
+    c,
+    `${at}.channelId`,
+    raw,
+    TEAMS_CHANNEL_ID,
+    "must be the Teams channel ID from the channel's link, like 19:abc123@thread.tacv2 (written as is or URL-encoded)",
+  );
+  return { kind: 'teams', teamId, channelId, tenantId };
+}
+
+function requiredId(c: Checker, path: string, value: unknown, pattern: RegExp, hint: string): string {
+  if (value === undefined) {
+    c.error(path, 'is required');
+    return '';
+  }
+  if (typeof value !== 'string') {
+    c.error(path, `must be a string, got ${describe(value)}`);
+    return '';
+  }
+  if (!pattern.test(value) || value.length > 255) c.error(path, `${hint}; got ${describe(value)}`);
+  return value;
+}
+
+function parseChatChannels(c: Checker, path: string, value: unknown): ChatChannelConfig[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    c.error(
+      path,
+      `must be an array like [{ "slack": { "workspaceId": "T012ABCDEFG", "channelId": "C0123456789" } }], got ${describe(value)}`,
+    );
+    return [];
+  }
+  if (value.length > MAX_CHAT_CHANNELS) {
+    c.error(path, `at most ${MAX_CHAT_CHANNELS} chat channels, got ${value.length}`);
+  }
+  const out: ChatChannelConfig[] = [];
+  const seen = new Set<string>();
+  value.forEach((raw: unknown, i: number) => {
+    const channel = parseChatChannel(c, `${path}[${i}]`, raw);
+    if (!channel) return;
+    const key =
+      channel.kind === 'slack'
+        ? `slack:${channel.workspaceId}:${channel.channelId}`
+        : `teams:${channel.teamId}:${channel.channelId}`;
+    if (seen.has(key))
+      c.error(`${path}[${i}]`, `duplicate chat channel ${channel.kind} ${channel.channelId}`);
+    seen.add(key);
+    out.push(channel);
+  });
+  return out;
 }
 
 function parseSubscriptions(c: Checker, path: string, value: unknown): SubscriptionConfig[] {
@@ -377,6 +518,7 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
   const c = new Checker();
   const schedule = parseSchedule(c, 'schedule', input.schedule);
   const subscriptions = parseSubscriptions(c, 'subscriptions', input.subscriptions);
+  const chat = parseChatChannels(c, 'chat', input.chat);
   const logRetentionDays = c.number('logRetentionDays', input.logRetentionDays, DEFAULT_LOG_RETENTION_DAYS);
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
     c.error('logRetentionDays', `must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`);
@@ -432,6 +574,7 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
     monitor: monitor.value,
     schedule,
     subscriptions,
+    chat,
     logRetentionDays,
     dashboard,
     tableRemovalPolicy,

@@ -30,11 +30,27 @@ interface Connection {
   readonly Publish: typeof PublishCommand;
 }
 
+type PublishInput = ConstructorParameters<typeof PublishCommand>[0];
+type MessageAttributes = NonNullable<PublishInput['MessageAttributes']>;
+
+/** The attributes subscription filter policies match: `severity`, `account` (absent on the test notice), `kind`. */
+export function filterAttributes(message: RenderedMessage): MessageAttributes {
+  return {
+    severity: { DataType: 'String', StringValue: message.attributes.severity },
+    ...(message.attributes.account === undefined
+      ? {}
+      : { account: { DataType: 'String', StringValue: message.attributes.account } }),
+    kind: { DataType: 'String', StringValue: message.attributes.kind },
+  };
+}
+
 /**
- * Publishes each notification as one SNS message with a per-protocol body (`MessageStructure:
- * json`) and the `severity`, `account` and `kind` attributes that subscription filter policies use.
+ * One publish to SNS, with the client loaded on first use and every failure turned into an
+ * SnsPublishError whose message is redacted. Shared by the topic notifier and the chat notifier.
  */
-export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
+export function createSnsPublisher(
+  options: Pick<SnsNotifierOptions, 'client' | 'redact'>,
+): (input: PublishInput) => Promise<string> {
   const redact = options.redact ?? ((text: string) => text);
   let connection: Promise<Connection> | undefined;
 
@@ -56,48 +72,61 @@ export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
     return connection;
   };
 
+  return async (input) => {
+    let sns: Connection;
+    try {
+      sns = await connect();
+    } catch (error) {
+      throw new SnsPublishError(
+        'ClientUnavailable',
+        `SNS client could not be loaded: ${awsErrorName(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    let messageId: string | undefined;
+    try {
+      messageId = (await sns.client.send(new sns.Publish(input))).MessageId;
+    } catch (error) {
+      const code = awsErrorName(error);
+      const detail = awsErrorMessage(error, 120, redact);
+      throw new SnsPublishError(code, `SNS Publish failed: ${code}${detail ? ` (${detail})` : ''}`, {
+        cause: error,
+      });
+    }
+    if (!messageId) throw new SnsPublishError('NoMessageId', 'SNS Publish returned no MessageId');
+    return messageId;
+  };
+}
+
+/**
+ * Publishes each notification as one SNS message with a per-protocol body (`MessageStructure:
+ * json`: email, sms, https and the default for the rest) and the `severity`, `account` and `kind`
+ * attributes that subscription filter policies use.
+ */
+export function createSnsNotifier(options: SnsNotifierOptions): Notifier {
+  const redact = options.redact ?? ((text: string) => text);
+  const publish = createSnsPublisher(options);
   return {
     async publish(message: RenderedMessage): Promise<void> {
-      let sns: Connection;
-      try {
-        sns = await connect();
-      } catch (error) {
-        throw new SnsPublishError(
-          'ClientUnavailable',
-          `SNS client could not be loaded: ${awsErrorName(error)}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      const command = new sns.Publish({
+      await publish({
         TopicArn: options.topicArn,
         Subject: redact(message.subject),
         Message: JSON.stringify({
           default: redact(message.default),
           email: redact(message.email),
           sms: redact(message.sms),
+          // https subscribers (webhooks) get the versioned JSON notice, one per publish.
+          https: redact(message.https),
         }),
         MessageStructure: 'json',
         MessageAttributes: {
-          severity: { DataType: 'String', StringValue: message.attributes.severity },
-          account: { DataType: 'String', StringValue: message.attributes.account },
-          kind: { DataType: 'String', StringValue: message.attributes.kind },
+          ...filterAttributes(message),
           // A balance notice is time-critical: Transactional SMS is routed for delivery, not lowest cost.
           'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
         },
       });
-      let messageId: string | undefined;
-      try {
-        messageId = (await sns.client.send(command)).MessageId;
-      } catch (error) {
-        const code = awsErrorName(error);
-        const detail = awsErrorMessage(error, 120, redact);
-        throw new SnsPublishError(code, `SNS Publish failed: ${code}${detail ? ` (${detail})` : ''}`, {
-          cause: error,
-        });
-      }
-      if (!messageId) throw new SnsPublishError('NoMessageId', 'SNS Publish returned no MessageId');
     },
   };
 }

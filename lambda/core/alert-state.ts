@@ -1,6 +1,6 @@
 import type { AccountConfig, AlertPolicy } from './config.js';
 import type { Forecast } from './forecast-types.js';
-import type { Notification, NotificationKind } from './notification.js';
+import type { Episode, Notification, NotificationKind } from './notification.js';
 import { levelFor, levelWithHysteresis } from './thresholds.js';
 import { type Balance, type Failure, type FailureKind, type Level, severityOf } from './types.js';
 
@@ -15,8 +15,8 @@ export interface AlertState {
   /** The scheduled run whose observation was recorded last (the scheduler's scheduled time). */
   readonly runId?: string;
   readonly lastBalance?: { readonly amount: number; readonly sms: number; readonly at: string };
-  /** The last low-balance notice of the current low episode. */
-  readonly lowNotice?: { readonly level: Level; readonly at: string };
+  /** The last low-balance notice of the current low episode; `since` is its first (absent in older states). */
+  readonly lowNotice?: { readonly level: Level; readonly at: string; readonly since?: string };
   /** The current streak of failed checks, if the last check failed. */
   readonly failures?: {
     readonly kind: FailureKind;
@@ -28,8 +28,8 @@ export interface AlertState {
     readonly noticeAt?: string;
     readonly noticeKind?: FailureKind;
   };
-  /** The last forecast notice while the balance was above the thresholds. */
-  readonly forecastNotice?: { readonly at: string; readonly daysToEmpty: number };
+  /** The last forecast notice while the balance was above the thresholds; `since` is its first. */
+  readonly forecastNotice?: { readonly at: string; readonly daysToEmpty: number; readonly since?: string };
   /** A decided notification SNS has not accepted yet: claimed by a run, or released for a retry. */
   readonly pending?: PendingNotification;
 }
@@ -143,6 +143,7 @@ function afterFailure(
         since,
       },
       at,
+      episode: { topic: 'check', since },
     },
   };
 }
@@ -215,11 +216,14 @@ function afterSuccess(
 
   let lowNotice = previous?.lowNotice;
   if (balanceKind === 'recovered') lowNotice = undefined;
-  if (balanceKind === 'low' || balanceKind === 'low-reminder') lowNotice = { level, at };
+  if (balanceKind === 'low' || balanceKind === 'low-reminder') {
+    lowNotice = { level, at, since: lowEpisodeSince(previous, at) };
+  }
 
   let forecastState = level === 'OK' ? previous?.forecastNotice : undefined;
   if (forecastKind === 'forecast' || forecastKind === 'forecast-reminder') {
-    forecastState = { at, daysToEmpty: forecast?.daysToEmpty ?? 0 };
+    const since = (forecastKind === 'forecast-reminder' && previous?.forecastNotice?.since) || at;
+    forecastState = { at, daysToEmpty: forecast?.daysToEmpty ?? 0, since };
   }
   if (forecastKind === 'forecast-cleared') forecastState = undefined;
 
@@ -249,8 +253,44 @@ function afterSuccess(
       balanceAt: at,
       ...(forecast ? { forecast } : {}),
       at,
+      episode: episodeOf(kind, previous, { lowNotice, forecastNotice: forecastState }, at),
     },
   };
+}
+
+/**
+ * A low episode begins with its first low notice; a worse level (WARNING to CRITICAL) continues
+ * it. A state from before episodes were recorded falls back to the time the level was entered.
+ */
+function lowEpisodeSince(previous: AlertState | undefined, at: string): string {
+  const notice = previous?.lowNotice;
+  if (!notice) return at;
+  return notice.since ?? previous?.levelSince ?? notice.at;
+}
+
+/** The episode a success notice opens, continues or resolves (the one before this run, for a resolution). */
+function episodeOf(
+  kind: NotificationKind,
+  previous: AlertState | undefined,
+  next: Pick<AlertState, 'lowNotice' | 'forecastNotice'>,
+  at: string,
+): Episode {
+  switch (kind) {
+    case 'monitor-recovered':
+      return { topic: 'check', since: previous?.failures?.since ?? at };
+    case 'recovered':
+      return { topic: 'balance', since: previous?.lowNotice ? lowEpisodeSince(previous, at) : at };
+    case 'forecast-cleared':
+      return {
+        topic: 'forecast',
+        since: previous?.forecastNotice?.since ?? previous?.forecastNotice?.at ?? at,
+      };
+    case 'forecast':
+    case 'forecast-reminder':
+      return { topic: 'forecast', since: next.forecastNotice?.since ?? at };
+    default:
+      return { topic: 'balance', since: next.lowNotice?.since ?? at };
+  }
 }
 
 /**

@@ -100,6 +100,22 @@ export function gsm7Length(text: string): number {
 
 export const SMS_SEGMENT = 160;
 
+/**
+ * The SMS rule, in one place. SNS prepends a topic's display name to every SMS it sends, upper-cased
+ * and followed by "> " ("ILETIMERKEZI BALANCE> " is 22 septets), so a text fitted to 160 would
+ * arrive as two segments. The monitor's topic therefore has no display name (infra uses this
+ * constant); give it one and the budget below shrinks with it.
+ */
+export const TOPIC_DISPLAY_NAME: string | undefined = undefined;
+
+/** What SNS puts in front of each SMS for a topic with this display name. */
+export function smsPrefix(displayName: string | undefined): string {
+  return displayName ? `${displayName.toUpperCase()}> ` : '';
+}
+
+/** The septets a notice's SMS may use, so that the SMS as delivered fits one segment. */
+export const SMS_BUDGET = SMS_SEGMENT - gsm7Length(foldToGsm7(smsPrefix(TOPIC_DISPLAY_NAME)));
+
 /** A cut moves back to the last space when that loses at most this many characters. */
 const WORD_BACKTRACK = 20;
 

@@ -1,9 +1,18 @@
+import { chatNoticeOf, renderChatNotice } from './chat-notice.js';
 import type { AccountConfig, LevelThreshold, Locale } from './config.js';
 import type { Forecast } from './forecast-types.js';
-import { fitSms, foldToAscii, foldToGsm7, gsm7Length, SMS_SEGMENT } from './gsm.js';
-import type { Notification, NotificationKind, RenderedMessage } from './notification.js';
+import { fitSms, foldToAscii, foldToGsm7, gsm7Length, SMS_BUDGET } from './gsm.js';
+import {
+  type NoticeText,
+  type Notification,
+  type NotificationKind,
+  type RenderedMessage,
+  TEST_KIND,
+  TEST_SEVERITY,
+} from './notification.js';
 import type { Renderer } from './ports.js';
 import type { FailureKind, Level } from './types.js';
+import { renderWebhookNotice, WEBHOOK_SCHEMA_ID, type WebhookNotice } from './webhook-notice.js';
 
 /**
  * A notification in words: the subject, the email (full text), the SMS (one GSM-7 segment).
@@ -570,33 +579,47 @@ function reminderNote(w: Wording, n: Notification, f: Facts): string | undefined
   return undefined;
 }
 
-function renderEmail(w: Wording, n: Notification, f: Facts): string {
+/** The email in its parts: the headline, the facts, the steps and the footer. */
+function emailParts(
+  w: Wording,
+  n: Notification,
+  f: Facts,
+): Pick<NoticeText, 'headline' | 'facts' | 'nextSteps' | 'footer'> {
   const line = (label: Label, text: string) => `${w.labels[label]}: ${text}`;
   const failed = FAILURE_KINDS.includes(n.kind);
-  const lines = [
-    w.headline[n.kind](f),
-    '',
-    line('account', f.account),
-    line('level', w.levelChange(f.level, f.previousLevel)),
-  ];
+  const facts = [line('account', f.account), line('level', w.levelChange(f.level, f.previousLevel))];
   if (failed && f.failure) {
-    lines.push(
+    facts.push(
       line('problem', w.failureProblem(w.failures[f.failure.kind].long, f.failure.status)),
       line('details', f.failure.message),
       line('failedChecks', w.failedChecks(f.failure.count, f.failure.since)),
     );
   }
-  lines.push(
+  facts.push(
     line(failed ? 'lastBalance' : 'balance', f.balance ? w.balance(f.balance) : w.unknownBalance),
     line('thresholds', f.thresholds),
     line('forecast', f.forecast ? w.forecast(f.forecast) : w.noForecast),
-    '',
-    `${w.labels.whatToDo}:`,
-    ...whatToDo(w, n, f),
   );
   const reminder = reminderNote(w, n, f);
-  lines.push('', ...(reminder ? [reminder] : []), w.timesIn(f.timeZone));
-  return lines.join('\n');
+  return {
+    headline: w.headline[n.kind](f),
+    facts,
+    nextSteps: whatToDo(w, n, f),
+    footer: [...(reminder ? [reminder] : []), w.timesIn(f.timeZone)],
+  };
+}
+
+function renderEmail(w: Wording, parts: ReturnType<typeof emailParts>): string {
+  return [
+    parts.headline,
+    '',
+    ...parts.facts,
+    '',
+    `${w.labels.whatToDo}:`,
+    ...parts.nextSteps,
+    '',
+    ...parts.footer,
+  ].join('\n');
 }
 
 function tidy(text: string): string {
@@ -639,7 +662,7 @@ function renderSubject(w: Wording, n: Notification, f: Facts): string {
 function renderSms(w: Wording, n: Notification, f: Facts): string {
   const build = (forecast: string | undefined) => (account: string) =>
     tidy(foldToGsm7(w.sms[n.kind](f, account, forecast)));
-  const fits = (text: string) => gsm7Length(text) <= SMS_SEGMENT;
+  const fits = (text: string) => gsm7Length(text) <= SMS_BUDGET;
   const withForecast = f.forecast && build(w.forecastShort(f.forecast));
   const withoutForecast = build(undefined);
   const whole = f.account.length;
@@ -648,8 +671,26 @@ function renderSms(w: Wording, n: Notification, f: Facts): string {
     withAccountFitting(withoutForecast, f.account, fits, whole) ??
     (withForecast && withAccountFitting(withForecast, f.account, fits, RECOGNISABLE_ACCOUNT)) ??
     withAccountFitting(withoutForecast, f.account, fits) ??
-    fitSms(withoutForecast(f.account))
+    fitSms(withoutForecast(f.account), SMS_BUDGET)
   );
+}
+
+/** A notification in words, for the locale and time zone, before any channel shapes it. */
+export function noticeText(
+  n: Notification,
+  account: AccountConfig,
+  locale: Locale,
+  timeZone: string,
+): NoticeText {
+  const w = WORDING[locale];
+  const facts = factsOf(n, account, w, timeZone);
+  const parts = emailParts(w, n, facts);
+  return {
+    subject: renderSubject(w, n, facts),
+    ...parts,
+    email: renderEmail(w, parts),
+    sms: renderSms(w, n, facts),
+  };
 }
 
 export function renderNotification(
@@ -658,16 +699,95 @@ export function renderNotification(
   locale: Locale,
   timeZone: string,
 ): RenderedMessage {
-  const w = WORDING[locale];
-  const facts = factsOf(n, account, w, timeZone);
-  const email = renderEmail(w, n, facts);
+  const text = noticeText(n, account, locale, timeZone);
   return {
-    subject: renderSubject(w, n, facts),
-    // HTTPS and other subscribers get the full text; the SMS has its own key.
-    default: email,
-    email,
-    sms: renderSms(w, n, facts),
+    subject: text.subject,
+    // Subscribers of other protocols get the full text; SMS and https have their own keys.
+    default: text.email,
+    email: text.email,
+    sms: text.sms,
+    https: renderWebhookNotice(n, account, text),
+    chat: renderChatNotice(n, text),
     attributes: { severity: n.severity, account: n.account, kind: n.kind },
+  };
+}
+
+/** The test notice's words: clearly a test, and clearly nothing to act on. */
+const TEST_WORDING: Readonly<
+  Record<
+    Locale,
+    { subject: string; headline: (at: string) => string; body: string; sms: (at: string) => string }
+  >
+> = {
+  en: {
+    subject: '[TEST] iletiMerkezi balance monitor: test notice',
+    headline: (at) => `TEST: a test notice from the iletiMerkezi balance monitor, sent on request at ${at}.`,
+    body: "No balance was checked and nothing needs doing: it shows that this channel receives the monitor's notices.",
+    sms: (at) => `TEST: iletiMerkezi balance monitor test notice, ${at}. Nothing to do.`,
+  },
+  tr: {
+    subject: '[TEST] iletiMerkezi bakiye izleyicisi: deneme bildirimi',
+    headline: (at) =>
+      `TEST: iletiMerkezi bakiye izleyicisinin istek üzerine ${at} tarihinde gönderdiği deneme bildirimi.`,
+    body: 'Bakiye kontrol edilmedi, yapmanız gereken bir şey yok: bu kanalın izleyicinin bildirimlerini aldığını gösterir.',
+    sms: (at) => `TEST: iletiMerkezi bakiye izleyicisi deneme bildirimi, ${at}. Yapilacak bir sey yok.`,
+  },
+};
+
+/**
+ * The test notice: one message through every channel, marked TEST everywhere (subject, texts,
+ * the `severity` and `kind` attributes, the webhook's status, the chat title), about no account.
+ */
+export function renderTestNotice(now: Date, locale: Locale, timeZone: string): RenderedMessage {
+  const w = WORDING[locale];
+  const t = TEST_WORDING[locale];
+  const fmt = formatsFor(w.intl, timeZone);
+  const at = now.toISOString();
+  const text: NoticeText = {
+    subject: t.subject,
+    headline: t.headline(fmt.moment(at)),
+    facts: [t.body],
+    nextSteps: [w.nothingToDo],
+    footer: [w.timesIn(timeZone)],
+    email: [t.headline(fmt.moment(at)), '', t.body, '', w.timesIn(timeZone)].join('\n'),
+    sms: fitSms(t.sms(fmt.shortMoment(at)), SMS_BUDGET),
+  };
+  const key = `${TEST_KIND}/${at}`;
+  const webhook: WebhookNotice = {
+    schema: WEBHOOK_SCHEMA_ID,
+    dedupKey: key,
+    status: 'test',
+    kind: TEST_KIND,
+    severity: TEST_SEVERITY,
+    account: null,
+    level: null,
+    previousLevel: null,
+    amount: null,
+    sms: null,
+    balanceAt: null,
+    thresholds: { warning: null, critical: null },
+    forecast: null,
+    failure: null,
+    episodeSince: at,
+    decidedAt: at,
+    subject: text.subject,
+    text: text.email,
+  };
+  const chat = chatNoticeOf(text, {
+    badge: ':test_tube:',
+    threadId: key,
+    eventType: TEST_KIND,
+    keywords: ['TEST'],
+    additionalContext: { test: 'true' },
+  });
+  return {
+    subject: text.subject,
+    default: text.email,
+    email: text.email,
+    sms: text.sms,
+    https: JSON.stringify(webhook),
+    chat: JSON.stringify(chat),
+    attributes: { severity: TEST_SEVERITY, kind: TEST_KIND },
   };
 }
 

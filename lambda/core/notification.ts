@@ -29,6 +29,19 @@ export interface FailureReport {
   readonly since: string;
 }
 
+/** What an episode is about: a low balance, a failing check, or a forecast that it runs out soon. */
+export type EpisodeTopic = 'balance' | 'check' | 'forecast';
+
+/**
+ * The episode a notice belongs to: its first notice, its reminders and the notice that resolves
+ * it share it, so receivers (webhooks, chat threads) can correlate them.
+ */
+export interface Episode {
+  readonly topic: EpisodeTopic;
+  /** ISO time the episode began: its first notice, or the first failure of the streak. */
+  readonly since: string;
+}
+
 /** One notification: data only. Rendering to subject / email / SMS text happens at publish time. */
 export interface Notification {
   readonly kind: NotificationKind;
@@ -46,19 +59,77 @@ export interface Notification {
   readonly forecast?: Forecast;
   /** ISO time the notification was decided. */
   readonly at: string;
+  /**
+   * The episode it opens, continues or resolves. Absent on a notice decided before episodes were
+   * recorded (a pending one from an older version): such a notice is an episode of its own.
+   */
+  readonly episode?: Episode;
 }
 
-/** A notification as SNS receives it. */
+/** What a notice says, in words, before any channel shapes it (core/messages.ts writes it). */
+export interface NoticeText {
+  /** ASCII, no line breaks, under 100 characters. */
+  readonly subject: string;
+  /** The first sentence. */
+  readonly headline: string;
+  /** "Label: value" lines: account, level, balance, thresholds, forecast, problem. */
+  readonly facts: readonly string[];
+  /** The steps to take, one each. */
+  readonly nextSteps: readonly string[];
+  /** When recipients hear again, and the time zone of the times. */
+  readonly footer: readonly string[];
+  /** The full text: headline, facts, steps and footer. */
+  readonly email: string;
+  /** One GSM-7 segment as delivered (see SMS_BUDGET in core/gsm.ts). */
+  readonly sms: string;
+}
+
+/** The `severity` of the test notice: every subscription's filter policy lets it through. */
+export const TEST_SEVERITY = 'TEST';
+export const TEST_KIND = 'test';
+
+/** A notice kind as published: the notification kinds, and the test notice. */
+export type NoticeKind = NotificationKind | typeof TEST_KIND;
+
+/** A notification as SNS receives it, one body per channel. */
 export interface RenderedMessage {
   /** ASCII, no line breaks, under 100 characters. */
   readonly subject: string;
   readonly default: string;
   readonly email: string;
-  /** One GSM-7 segment: at most 160 characters of the GSM-7 basic set. */
+  /** One GSM-7 segment as delivered: the budget of core/gsm.ts SMS_BUDGET. */
   readonly sms: string;
+  /** The webhook notice (JSON, core/webhook-notice.ts), the body https subscribers receive. */
+  readonly https: string;
+  /** The Amazon Q Developer custom notification (JSON, core/chat-notice.ts), for the chat topic only. */
+  readonly chat: string;
   readonly attributes: {
-    readonly severity: Level;
-    readonly account: string;
-    readonly kind: NotificationKind;
+    readonly severity: Level | typeof TEST_SEVERITY;
+    /** Absent on the test notice, which concerns no account. */
+    readonly account?: string;
+    readonly kind: NoticeKind;
   };
+}
+
+/** The kinds that close an episode: receivers resolve what the episode opened. */
+export const RESOLVING_KINDS: readonly NotificationKind[] = [
+  'recovered',
+  'monitor-recovered',
+  'forecast-cleared',
+];
+
+function topicOf(kind: NotificationKind): EpisodeTopic {
+  if (kind.startsWith('forecast')) return 'forecast';
+  if (kind === 'check-failed' || kind === 'check-failed-reminder' || kind === 'monitor-recovered')
+    return 'check';
+  return 'balance';
+}
+
+/**
+ * The key one account episode's notices share (webhook `dedupKey`, chat `threadId`):
+ * `<account>/<topic>/<ISO time the episode began>`.
+ */
+export function episodeKey(n: Notification): string {
+  const episode = n.episode ?? { topic: topicOf(n.kind), since: n.at };
+  return `${n.account}/${episode.topic}/${episode.since}`;
 }

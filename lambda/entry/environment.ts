@@ -6,6 +6,8 @@ import { ConfigError, type MonitorConfig, parseMonitorConfig } from '../core/con
 export interface Environment {
   readonly config: MonitorConfig;
   readonly topicArn: string;
+  /** The topic only the chat channels subscribe to; absent when no chat channel is configured. */
+  readonly chatTopicArn?: string;
   readonly tableName: string;
 }
 
@@ -69,9 +71,12 @@ export function readEnvironment(
   const topicArn = env.TOPIC_ARN ?? '';
   if (!TOPIC_ARN.test(topicArn))
     errors.push(`TOPIC_ARN: must be an SNS topic ARN, got ${JSON.stringify(topicArn)}`);
+  const chatTopicArn = env.CHAT_TOPIC_ARN;
+  if (chatTopicArn !== undefined && !TOPIC_ARN.test(chatTopicArn))
+    errors.push(`CHAT_TOPIC_ARN: must be an SNS topic ARN when set, got ${JSON.stringify(chatTopicArn)}`);
   const tableName = env.TABLE_NAME ?? '';
   if (!TABLE_NAME.test(tableName))
     errors.push(`TABLE_NAME: must be a DynamoDB table name, got ${JSON.stringify(tableName)}`);
   if (errors.length > 0 || !config) throw new ConfigError('function environment', errors);
-  return { config, topicArn, tableName };
+  return { config, topicArn, ...(chatTopicArn === undefined ? {} : { chatTopicArn }), tableName };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { createChatNotifier } from '../adapters/chat-notifier.js';
 import { createDynamoDbStateStore } from '../adapters/dynamodb-store.js';
 import { createBalanceReader } from '../adapters/iletimerkezi.js';
 import { createSnsNotifier } from '../adapters/sns-notifier.js';
@@ -9,6 +10,7 @@ import { createTelemetry } from '../adapters/telemetry.js';
 import { createRenderer } from '../core/messages.js';
 import { createSecretRegistry, registeringSecrets } from '../core/redact.js';
 import { type RunDeps, type RunSummary, runChecks } from '../core/run-checks.js';
+import { isTestNoticeRequest, sendTestNotice, type TestNoticeResult } from '../core/test-notice.js';
 import { readEnvironment } from './environment.js';
 import { runIdOf } from './scheduled-event.js';
 
@@ -33,6 +35,18 @@ const secrets = createSecretRegistry();
 const telemetry = createTelemetry({ redact: secrets.redact, accountMetrics: config.accountMetrics });
 const warn = (message: string, fields: Record<string, unknown>): void =>
   telemetry.log('warn', message, fields);
+// Loaded on the first run that notifies: most runs notify nobody and skip its load time.
+const snsClient = async () => new (await import('@aws-sdk/client-sns')).SNSClient(sdkOptions);
+const notifier = createSnsNotifier({
+  topicArn: environment.topicArn,
+  redact: secrets.redact,
+  client: snsClient,
+});
+const chatTopicArn = environment.chatTopicArn;
+const chatNotifier =
+  chatTopicArn === undefined
+    ? undefined
+    : createChatNotifier({ topicArn: chatTopicArn, redact: secrets.redact, client: snsClient });
 const deps: RunDeps = {
   credentials: registeringSecrets(
     createSsmCredentialSource({ client: new SSMClient(sdkOptions), warn }),
@@ -44,12 +58,7 @@ const deps: RunDeps = {
     client: new DynamoDBClient(sdkOptions),
     warn,
   }),
-  notifier: createSnsNotifier({
-    topicArn: environment.topicArn,
-    redact: secrets.redact,
-    // Loaded on the first run that notifies: most runs notify nobody and skip its load time.
-    client: async () => new (await import('@aws-sdk/client-sns')).SNSClient(sdkOptions),
-  }),
+  notifier,
   renderer: createRenderer(config.locale, config.timeZone),
   telemetry,
   clock: () => new Date(),
@@ -67,7 +76,21 @@ export type HandlerResult = Omit<RunSummary, 'accounts'> & {
   readonly accounts: ReadonlyArray<{ account: string; outcome: string; level?: string; notified?: string }>;
 };
 
-export async function handler(event: unknown, context?: LambdaContext): Promise<HandlerResult> {
+export async function handler(
+  event: unknown,
+  context?: LambdaContext,
+): Promise<HandlerResult | TestNoticeResult> {
+  if (isTestNoticeRequest(event)) {
+    const result = await sendTestNotice({
+      topic: { notifier, topicArn: environment.topicArn },
+      ...(chatNotifier && chatTopicArn ? { chat: { notifier: chatNotifier, topicArn: chatTopicArn } } : {}),
+      clock: () => new Date(),
+      locale: config.locale,
+      timeZone: config.timeZone,
+    });
+    telemetry.log(result.problems > 0 ? 'error' : 'info', 'test notice sent', { ...result });
+    return result;
+  }
   const remaining = context?.getRemainingTimeInMillis() ?? config.deadlineMs + RESERVE_MS * 2;
   const deadlineAt = Date.now() + Math.max(1_000, remaining - RESERVE_MS);
   const runId = runIdOf(event);

@@ -18,6 +18,9 @@ const message: RenderedMessage = {
   default: 'iletiMerkezi account main: balance 10.58 TL (67 SMS), WARNING.',
   email: 'The iletiMerkezi account main is at WARNING.\n\nBalance: 10.58 TL (about 67 SMS).',
   sms: 'iletiMerkezi main WARNING: 10.58 TL, 67 SMS',
+  https:
+    '{"schema":"iletimerkezi-balance-monitor/notice/v1","dedupKey":"main/balance/2026-11-02T09:00:00.000Z"}',
+  chat: '{"version":"1.0","source":"custom"}',
   attributes: { severity: 'WARNING', account: 'main', kind: 'low' },
 };
 
@@ -33,7 +36,12 @@ describe('SNS notifier', () => {
     expect(sns).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
       TopicArn: TOPIC,
       Subject: message.subject,
-      Message: JSON.stringify({ default: message.default, email: message.email, sms: message.sms }),
+      Message: JSON.stringify({
+        default: message.default,
+        email: message.email,
+        sms: message.sms,
+        https: message.https,
+      }),
       MessageStructure: 'json',
       MessageAttributes: {
         severity: { DataType: 'String', StringValue: 'WARNING' },
@@ -53,6 +61,7 @@ describe('SNS notifier', () => {
       default: `HTTP 401 (${echoed})`,
       email: `HTTP 401 (${key.toUpperCase()})`,
       sms: `401 ${key}`,
+      https: JSON.stringify({ text: `HTTP 401 (${key})` }),
     };
     const redact = createRedactor([key]);
     await createSnsNotifier({ topicArn: TOPIC, client, redact }).publish(leaky);
@@ -63,6 +72,7 @@ describe('SNS notifier', () => {
       default: 'HTTP 401 (***)',
       email: 'HTTP 401 (***)',
       sms: '401 ***',
+      https: JSON.stringify({ text: 'HTTP 401 (***)' }),
     });
 
     sns.on(PublishCommand).rejects(new NotFoundException({ message: `Topic ${echoed} gone`, $metadata: {} }));
@@ -70,11 +80,27 @@ describe('SNS notifier', () => {
     await expect(failed).rejects.toThrow('SNS Publish failed: NotFoundException (Topic *** gone)');
   });
 
-  it('sends a message body that SNS can split per protocol', async () => {
+  it('sends a message body that SNS can split per protocol, the chat payload never among them', async () => {
     await createSnsNotifier({ topicArn: TOPIC, client }).publish(message);
 
     const body = JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '');
-    expect(body).toEqual({ default: message.default, email: message.email, sms: message.sms });
+    expect(body).toEqual({
+      default: message.default,
+      email: message.email,
+      sms: message.sms,
+      https: message.https,
+    });
+  });
+
+  it('leaves the account attribute out for a notice that concerns no account', async () => {
+    const test: RenderedMessage = { ...message, attributes: { severity: 'TEST', kind: 'test' } };
+    await createSnsNotifier({ topicArn: TOPIC, client }).publish(test);
+
+    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.MessageAttributes).toEqual({
+      severity: { DataType: 'String', StringValue: 'TEST' },
+      kind: { DataType: 'String', StringValue: 'test' },
+      'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+    });
   });
 
   it('rejects with an error naming the SNS error code when SNS refuses the message', async () => {

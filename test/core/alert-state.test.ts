@@ -525,3 +525,77 @@ describe('what a notification carries', () => {
     expect(play([[0, 'transient']], account).kinds).toEqual(['check-failed']);
   });
 });
+
+describe('episodes: a notice, its reminders and its resolution share one episode', () => {
+  const at = (hours: number) => new Date(T0 + hours * HOUR).toISOString();
+  const episodes = (steps: readonly Step[], account?: AccountConfig) =>
+    play(steps, account)
+      .notifications.filter((n) => n !== undefined)
+      .map((n) => ({ kind: n.kind, episode: n.episode }));
+
+  it('a low notice opens a balance episode at its own time', () => {
+    expect(episodes([[0, 80]])).toEqual([{ kind: 'low', episode: { topic: 'balance', since: at(0) } }]);
+  });
+
+  it('reminders, a worse level and the recovery keep the episode of the first low notice', () => {
+    const steps: Step[] = [
+      [0, 80],
+      [24, 80],
+      [25, 20],
+      [26, 200],
+    ];
+    expect(episodes(steps)).toEqual([
+      { kind: 'low', episode: { topic: 'balance', since: at(0) } },
+      { kind: 'low-reminder', episode: { topic: 'balance', since: at(0) } },
+      { kind: 'low', episode: { topic: 'balance', since: at(0) } },
+      { kind: 'recovered', episode: { topic: 'balance', since: at(0) } },
+    ]);
+  });
+
+  it('a low episode after a recovery is a new episode', () => {
+    const steps: Step[] = [
+      [0, 80],
+      [1, 200],
+      [2, 80],
+    ];
+    expect(episodes(steps).map((e) => e.episode?.since)).toEqual([at(0), at(0), at(2)]);
+  });
+
+  it('a check failure episode begins with the first failure of the streak, and its recovery shares it', () => {
+    const steps: Step[] = [
+      [0, 'transient'],
+      [0.25, 'transient'],
+      [0.5, 'transient'],
+      [7, 'transient'],
+      [7.25, 200],
+    ];
+    expect(episodes(steps)).toEqual([
+      { kind: 'check-failed', episode: { topic: 'check', since: at(0) } },
+      { kind: 'check-failed-reminder', episode: { topic: 'check', since: at(0) } },
+      { kind: 'monitor-recovered', episode: { topic: 'check', since: at(0) } },
+    ]);
+  });
+
+  it('a forecast episode begins with its first notice, and its reminder and clearing share it', () => {
+    const steps: Step[] = [
+      [0, withForecast(300, 2)],
+      [24, withForecast(290, 2)],
+      [25, withForecast(290, 30)],
+    ];
+    expect(episodes(steps)).toEqual([
+      { kind: 'forecast', episode: { topic: 'forecast', since: at(0) } },
+      { kind: 'forecast-reminder', episode: { topic: 'forecast', since: at(0) } },
+      { kind: 'forecast-cleared', episode: { topic: 'forecast', since: at(0) } },
+    ]);
+  });
+
+  it('a state recorded before episodes falls back to the time its low level was entered', () => {
+    const old: AlertState = {
+      level: 'WARNING',
+      levelSince: at(-30),
+      lowNotice: { level: 'WARNING', at: at(-25) },
+    };
+    const { notification } = transition(old, observe(80), new Date(T0), testAccount());
+    expect(notification?.episode).toEqual({ topic: 'balance', since: at(-30) });
+  });
+});

@@ -1,102 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type AccountConfig, LOCALES, type Locale } from '../../lambda/core/config.js';
-import type { Forecast } from '../../lambda/core/forecast-types.js';
 import { gsm7Length, isGsm7 } from '../../lambda/core/gsm.js';
 import { createRenderer, renderNotification } from '../../lambda/core/messages.js';
 import type { Notification, NotificationKind } from '../../lambda/core/notification.js';
 import { testAccount } from '../support/accounts.js';
+import { ACCOUNT, FORECAST, KINDS, LONG_NAME, notificationOf, ZONE } from '../support/notices.js';
 
-const KINDS: readonly NotificationKind[] = [
-  'low',
-  'low-reminder',
-  'recovered',
-  'check-failed',
-  'check-failed-reminder',
-  'monitor-recovered',
-  'forecast',
-  'forecast-reminder',
-  'forecast-cleared',
-];
 const MATRIX = KINDS.flatMap((kind) => LOCALES.map((locale) => [kind, locale] as const));
-const ZONE = 'Europe/Istanbul';
-const NOW = '2026-11-27T11:05:00.000Z';
-const LONG_NAME = `acme-${'x'.repeat(50)}-payments`.slice(0, 64);
 const TURKISH_LETTERS = /[şŞıİğĞçÇöÖüÜ]/;
-
-/** 22:30 UTC on Sunday the 29th is 01:30 on Monday the 30th in Istanbul. */
-const FORECAST: Forecast = {
-  measure: 'amount',
-  burnPerDay: 4.1,
-  daysToEmpty: 2.6,
-  daysToCritical: 0.4,
-  emptyAt: '2026-11-29T22:30:00.000Z',
-  samples: 96,
-  since: '2026-11-20T00:00:00.000Z',
-};
-
-const ACCOUNT = testAccount({
-  thresholds: { warning: { amount: 100, sms: 500 }, critical: { amount: 25, sms: 150 } },
-});
-
-/** A notification of each kind as the state machine would decide it. */
-function notificationOf(kind: NotificationKind, overrides: Partial<Notification> = {}): Notification {
-  const base = { kind, account: 'main', at: NOW, balanceAt: NOW } as const;
-  const low = {
-    ...base,
-    severity: 'CRITICAL',
-    level: 'CRITICAL',
-    balance: { amount: 12.5, sms: 80 },
-  } as const;
-  const failing = {
-    ...base,
-    severity: 'CRITICAL',
-    level: 'WARNING',
-    balance: { amount: 80, sms: 500 },
-    balanceAt: '2026-11-27T08:00:00.000Z',
-  } as const;
-  const byKind: Record<NotificationKind, Notification> = {
-    low: { ...low, previousLevel: 'WARNING', forecast: FORECAST },
-    'low-reminder': { ...low, previousLevel: 'CRITICAL', forecast: FORECAST },
-    recovered: {
-      ...base,
-      severity: 'OK',
-      level: 'OK',
-      previousLevel: 'CRITICAL',
-      balance: { amount: 512, sms: 3200 },
-    },
-    'check-failed': {
-      ...failing,
-      failure: { kind: 'auth', message: 'Üyelik bilgileri hatalı', status: 401, count: 1, since: NOW },
-    },
-    'check-failed-reminder': {
-      ...failing,
-      failure: {
-        kind: 'transient',
-        message: 'HTTP 503',
-        status: 503,
-        count: 7,
-        since: '2026-11-27T08:15:00.000Z',
-      },
-    },
-    'monitor-recovered': { ...failing, severity: 'OK', balanceAt: NOW },
-    forecast: {
-      ...base,
-      severity: 'WARNING',
-      level: 'OK',
-      balance: { amount: 180, sms: 1125 },
-      forecast: FORECAST,
-    },
-    'forecast-reminder': {
-      ...base,
-      severity: 'WARNING',
-      level: 'OK',
-      balance: { amount: 150, sms: 937 },
-      forecast: FORECAST,
-    },
-    'forecast-cleared': { ...base, severity: 'OK', level: 'OK', balance: { amount: 900, sms: 5625 } },
-  };
-  return { ...byKind[kind], ...overrides };
-}
 
 function render(n: Notification, locale: Locale, account: AccountConfig = ACCOUNT, zone = ZONE) {
   return renderNotification(n, account, locale, zone);

@@ -55,6 +55,19 @@ describe('readEnvironment', () => {
     expect(environment.config.accountMetrics).toBe(true);
   });
 
+  it('reads the chat topic when chat channels are configured, and leaves it out otherwise', () => {
+    const chat = 'arn:aws:sns:eu-central-1:123456789012:balance-chat';
+    const reader = files({ [CONFIG_PATH]: VALID_CONFIG }).reader;
+    expect(readEnvironment({ ...valid, CHAT_TOPIC_ARN: chat }, reader).chatTopicArn).toBe(chat);
+    expect(readEnvironment(valid, reader).chatTopicArn).toBeUndefined();
+  });
+
+  it('names CHAT_TOPIC_ARN when it is set but not a topic ARN', () => {
+    expect(messageOf({ ...valid, CHAT_TOPIC_ARN: '' })).toContain(
+      'CHAT_TOPIC_ARN: must be an SNS topic ARN when set, got ""',
+    );
+  });
+
   it('names the configuration file when it is missing', () => {
     expect(messageOf(valid, null)).toContain(`${MONITOR_CONFIG_FILE}: is missing from the function's code`);
   });

@@ -368,20 +368,29 @@ describe('the topic', () => {
     });
   });
 
-  it('sends only CRITICAL notices to a subscription with minimum severity CRITICAL', () => {
+  it('sends only CRITICAL notices (and the test notice) to a subscription with minimum severity CRITICAL', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'sms',
       Endpoint: '+905551112233',
-      FilterPolicy: { severity: ['CRITICAL'] },
+      FilterPolicy: { severity: ['CRITICAL', 'TEST'] },
     });
   });
 
-  it('sends WARNING and CRITICAL notices to a subscription with minimum severity WARNING', () => {
+  it('sends WARNING and CRITICAL notices (and the test notice) to a subscription with minimum severity WARNING', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'https',
       Endpoint: 'https://hooks.example.com/balance',
-      FilterPolicy: { severity: ['WARNING', 'CRITICAL'] },
+      FilterPolicy: { severity: ['WARNING', 'CRITICAL', 'TEST'] },
     });
+  });
+
+  it('has no display name, which SNS would prepend to every SMS', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: Match.absent() });
+    expect(
+      Object.values(template.findResources('AWS::SNS::Topic')).filter(
+        (t) => (t as { Properties?: { DisplayName?: string } }).Properties?.DisplayName !== undefined,
+      ),
+    ).toEqual([]);
   });
 
   it('parks notices an https subscriber could not take in the dead-letter queue', () => {

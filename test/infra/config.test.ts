@@ -327,7 +327,7 @@ describe('errors of the monitor part and the infrastructure part come together',
   it('rejects an unknown top-level field, listing the known ones including the infrastructure fields', () => {
     expect(errorsOf(base({ schedules: 'rate(5 minutes)' }))).toEqual([
       expect.stringMatching(
-        /^config\.schedules: unknown field \(allowed: .*schedule, subscriptions, logRetentionDays/,
+        /^config\.schedules: unknown field \(allowed: .*schedule, subscriptions, chat, logRetentionDays/,
       ),
     ]);
   });

@@ -331,7 +331,14 @@ describe('delivery', () => {
     });
     const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
     const message = JSON.parse(input?.Message ?? '{}') as Record<string, string>;
-    expect(Object.keys(message).sort()).toEqual(['default', 'email', 'sms']);
+    expect(Object.keys(message).sort()).toEqual(['default', 'email', 'https', 'sms']);
+    expect(JSON.parse(message.https ?? '{}')).toMatchObject({
+      schema: 'iletimerkezi-balance-monitor/notice/v1',
+      status: 'firing',
+      kind: 'low',
+      account: 'main',
+      amount: 20,
+    });
     expect(input?.Subject).toMatch(/^[\x20-\x7e]{1,99}$/);
   });
 
