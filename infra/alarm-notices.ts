@@ -9,6 +9,11 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { CHAT_LIMITS } from '../lambda/core/chat-notice.js';
+import type { Locale } from '../lambda/core/config.js';
+import { foldToAscii, foldToGsm7, SMS_BUDGET } from '../lambda/core/gsm.js';
+import { SUBJECT_MAX_LENGTH } from '../lambda/core/messages.js';
+import { WEBHOOK_SCHEMA_ID } from '../lambda/core/webhook-notice.js';
 import { nagFinding } from './nag-finding.js';
 
 /**
@@ -54,20 +59,180 @@ export interface AlarmNoticesProps {
   readonly prefix: string;
   /** Receives the events EventBridge could not deliver to the state machine. */
   readonly deadLetterQueue: sqs.IQueue;
+  /** The topic only chat channels subscribe to: each notice is published there too, as a custom notification. */
+  readonly chatTopic?: sns.ITopic;
+  /** The language of the notices. @default 'en' */
+  readonly locale?: Locale;
 }
 
 /** JSONata over the "CloudWatch Alarm State Change" event. */
 const EVENT = '$states.input.detail';
 const IS_ALARM = `${EVENT}.state.value = 'ALARM'`;
 const NAME = `${EVENT}.alarmName`;
-const DESCRIBED = `${NAME} & ' is in ALARM.\\n\\n' & ${EVENT}.configuration.description & '\\n\\nReason: ' & ${EVENT}.state.reason & '\\nSince: ' & $states.input.time`;
-const RESOLVED = `'RESOLVED: ' & ${NAME} & ' is OK again: ' & ${EVENT}.state.reason`;
-// SNS rejects a subject of 100 characters or more; alarm names are ASCII, built by the construct.
-export const SUBJECT_EXPRESSION = `{% $substring((${IS_ALARM} ? 'ALARM: ' : 'RESOLVED: ') & ${NAME}, 0, 99) %}`;
-export const MESSAGE_EXPRESSION =
-  `{% ( $text := ${IS_ALARM} ? ${DESCRIBED} : ${RESOLVED};` +
-  ` $sms := $substring((${IS_ALARM} ? 'ALARM ' : 'OK ') & ${NAME}, 0, 160);` +
-  ' $string({ "default": $text, "email": $text, "sms": $sms }) ) %}';
+
+/**
+ * The words of the relay's notices, per locale. Alarm names are the construct's own; the alarm
+ * descriptions and CloudWatch's reasons are quoted as they are.
+ */
+interface AlarmWording {
+  readonly subjectAlarm: string;
+  readonly subjectResolved: string;
+  readonly isInAlarm: string;
+  readonly reason: string;
+  readonly since: string;
+  readonly resolved: string;
+  readonly okAgain: string;
+  readonly smsAlarm: string;
+  readonly smsResolved: string;
+  readonly followDescription: string;
+  readonly inConsole: string;
+  readonly nothingToDo: string;
+}
+
+const ALARM_WORDING: Readonly<Record<Locale, AlarmWording>> = {
+  en: {
+    subjectAlarm: 'ALARM: ',
+    subjectResolved: 'RESOLVED: ',
+    isInAlarm: ' is in ALARM.',
+    reason: 'Reason: ',
+    since: 'Since: ',
+    resolved: 'RESOLVED: ',
+    okAgain: ' is OK again: ',
+    smsAlarm: 'ALARM ',
+    smsResolved: 'OK ',
+    followDescription: 'Do what the alarm description says.',
+    inConsole: 'The alarm in the CloudWatch console: ',
+    nothingToDo: 'Nothing to do.',
+  },
+  tr: {
+    subjectAlarm: 'ALARM: ',
+    subjectResolved: 'DÜZELDİ: ',
+    isInAlarm: ' ALARM durumunda.',
+    reason: 'Neden: ',
+    since: 'Başlangıç: ',
+    resolved: 'DÜZELDİ: ',
+    okAgain: ' yeniden OK durumunda: ',
+    smsAlarm: 'ALARM ',
+    smsResolved: 'DÜZELDİ ',
+    followDescription: 'Alarm açıklamasındaki adımları izleyin.',
+    inConsole: 'CloudWatch konsolunda alarm: ',
+    nothingToDo: 'Yapmanız gereken bir şey yok.',
+  },
+};
+
+/** A JSONata string literal (JSON escapes; double quotes when the text has an apostrophe). */
+function lit(text: string): string {
+  const json = JSON.stringify(text);
+  return text.includes("'") ? json : `'${json.slice(1, -1)}'`;
+}
+
+/** JSONata: `text` cut to `max` characters, marking the cut as chat-notice.ts's clip does. */
+function clipped(text: string, max: number): string {
+  return `($length(${text}) <= ${max} ? ${text} : $substring(${text}, 0, ${max - 1}) & '…')`;
+}
+
+/** JSONata: an ISO time from CloudWatch (`…+0000`) or Step Functions, as `YYYY-MM-DDTHH:mm:ss.sssZ`. */
+function isoTime(time: string): string {
+  return `($type(${time}) = 'number' ? $fromMillis(${time}) : $fromMillis($toMillis(${time})))`;
+}
+
+/**
+ * The execution input's key under which the history step passes on when the alarm entered ALARM
+ * (INSUFFICIENT_DATA → OK: the event itself only knows when INSUFFICIENT_DATA began).
+ */
+export const ALARM_BEGAN_KEY = 'alarmBegan';
+
+/** dedupKey: `<alarm name>/alarm/<when ALARM began, to the second>`, at most the schema's 128 characters. */
+export const DEDUP_KEY_MAX = 128;
+const KEY_TIME = 'YYYY-MM-DDTHH:mm:ssZ'.length;
+const KEY_NAME_MAX = DEDUP_KEY_MAX - '/alarm/'.length - KEY_TIME;
+const KEY_NAME_HALF = Math.floor((KEY_NAME_MAX - 1) / 2);
+
+/**
+ * SNS takes an ASCII subject under 100 characters: the words are folded at synth, and the alarm
+ * name, the construct's own, is still held to ASCII rather than trusted.
+ */
+function subject(locale: Locale): string {
+  const w = ALARM_WORDING[locale];
+  const word = `(${IS_ALARM} ? ${lit(foldToAscii(w.subjectAlarm))} : ${lit(foldToAscii(w.subjectResolved))})`;
+  return `$substring($replace(${word} & ${NAME}, /[^ -~]/, '?'), 0, ${SUBJECT_MAX_LENGTH})`;
+}
+
+/**
+ * The bindings every notice expression starts with: the kind, the episode key, subject and text.
+ *
+ * The episode (dedupKey, chat threadId) is the alarm and the time it entered ALARM: the firing
+ * event has it as state.timestamp, ALARM → OK as previousState.timestamp (the state it leaves
+ * began then), and INSUFFICIENT_DATA → OK after a reset from the history (ALARM_BEGAN_KEY). The
+ * history records its own timestamp of that change, which may differ from the state's by
+ * milliseconds, so the key keeps the time to the second. A name too long for the key keeps its
+ * start and its end (the stack and the alarm), joined by '~'.
+ */
+function bindings(locale: Locale): string[] {
+  const w = ALARM_WORDING[locale];
+  const began = `$states.input.${ALARM_BEGAN_KEY}`;
+  return [
+    `$firing := ${IS_ALARM}`,
+    `$name := ${NAME}`,
+    `$kind := $firing ? '${ALARM_NOTICE_KINDS.alarm}' : '${ALARM_NOTICE_KINDS.resolved}'`,
+    `$changedAt := ${isoTime(`($exists(${EVENT}.state.timestamp) ? ${EVENT}.state.timestamp : $states.input.time)`)}`,
+    `$began := $exists(${began}) ? ${began} : ($firing ? ${EVENT}.state.timestamp : ${EVENT}.previousState.timestamp)`,
+    `$since := $exists($began) ? ${isoTime('$began')} : $changedAt`,
+    `$keyName := $length($name) <= ${KEY_NAME_MAX} ? $name : $substring($name, 0, ${KEY_NAME_HALF}) & '~' & $substring($name, -${KEY_NAME_HALF})`,
+    `$dedupKey := $keyName & '/alarm/' & $substring($since, 0, 19) & 'Z'`,
+    `$subject := ${subject(locale)}`,
+    `$text := ${IS_ALARM} ? ${NAME} & ${lit(`${w.isInAlarm}\n\n`)} & ${EVENT}.configuration.description & ${lit(`\n\n${w.reason}`)} & ${EVENT}.state.reason & ${lit(`\n${w.since}`)} & $states.input.time : ${lit(w.resolved)} & ${NAME} & ${lit(w.okAgain)} & ${EVENT}.state.reason`,
+  ];
+}
+
+/** The subject, as SNS takes it. */
+export function subjectExpression(locale: Locale): string {
+  return `{% ${subject(locale)} %}`;
+}
+
+/**
+ * The main topic's message (MessageStructure json): the text for email and the rest, one GSM-7
+ * segment for SMS, and for https the webhook notice of core/webhook-notice.ts's schema. An alarm
+ * concerns the deployment, not an account: the account, balance, thresholds and forecast are null.
+ */
+export function messageExpression(locale: Locale): string {
+  const w = ALARM_WORDING[locale];
+  // GSM-7 and one septet a character: folded words, and a name held to letters, digits and . _ -
+  const sms =
+    `$substring((${IS_ALARM} ? ${lit(foldToGsm7(w.smsAlarm))} : ${lit(foldToGsm7(w.smsResolved))}) & ` +
+    `$replace(${NAME}, /[^A-Za-z0-9 ._-]/, '?'), 0, ${SMS_BUDGET})`;
+  const webhook =
+    `{ "schema": '${WEBHOOK_SCHEMA_ID}', "dedupKey": $dedupKey, "status": $firing ? 'firing' : 'resolved',` +
+    ` "kind": $kind, "severity": '${ALARM_NOTICE_SEVERITY}', "account": null, "level": null, "previousLevel": null,` +
+    ' "amount": null, "sms": null, "balanceAt": null, "thresholds": { "warning": null, "critical": null },' +
+    ' "forecast": null, "failure": null, "episodeSince": $since, "decidedAt": $changedAt,' +
+    ' "subject": $subject, "text": $text }';
+  return (
+    `{% ( ${bindings(locale).join('; ')}; $sms := ${sms};` +
+    ` $string({ "default": $text, "email": $text, "sms": $sms, "https": $string(${webhook}) }) ) %}`
+  );
+}
+
+/** The chat topic's message: an Amazon Q Developer custom notification, as core/chat-notice.ts shapes one. */
+export function chatMessageExpression(locale: Locale): string {
+  const w = ALARM_WORDING[locale];
+  const region = '$states.input.region';
+  const console =
+    `'https://' & ${region} & '.console.aws.amazon.com/cloudwatch/home?region=' & ${region} & ` +
+    `'#alarmsV2:alarm/' & $encodeUrlComponent($name)`;
+  const nextSteps = `$firing ? [${lit(w.followDescription)}, ${lit(w.inConsole)} & ${console}] : [${lit(w.nothingToDo)}]`;
+  const notice =
+    `{ "version": '1.0', "source": 'custom', "content": { "textType": 'client-markdown',` +
+    ` "title": ${clipped(`(($firing ? ':rotating_light: ' : ':white_check_mark: ') & $subject)`, CHAT_LIMITS.title)},` +
+    ` "description": ${clipped('$text', CHAT_LIMITS.description)}, "nextSteps": ${nextSteps},` +
+    ` "keywords": [${clipped('$name', CHAT_LIMITS.keyword)}, '${ALARM_NOTICE_SEVERITY}', $kind] },` +
+    ` "metadata": { "threadId": $dedupKey, "summary": ${clipped('$subject', CHAT_LIMITS.summary)}, "eventType": $kind,` +
+    ` "additionalContext": { "alarm": ${clipped('$name', CHAT_LIMITS.contextValue)}, "state": ${EVENT}.state.value, "since": $since } } }`;
+  return `{% ( ${bindings(locale).join('; ')}; $string(${notice}) ) %}`;
+}
+
+export const SUBJECT_EXPRESSION = subjectExpression('en');
+export const MESSAGE_EXPRESSION = messageExpression('en');
 export const KIND_EXPRESSION = `{% ${IS_ALARM} ? '${ALARM_NOTICE_KINDS.alarm}' : '${ALARM_NOTICE_KINDS.resolved}' %}`;
 /** An OK that follows INSUFFICIENT_DATA: a recovery only if the alarm was in ALARM before that. */
 export const AFTER_RESET_CONDITION = `{% ${EVENT}.previousState.value = 'INSUFFICIENT_DATA' and ${EVENT}.state.value = 'OK' %}`;
@@ -78,6 +243,21 @@ export const AFTER_RESET_CONDITION = `{% ${EVENT}.previousState.value = 'INSUFFI
 export const RESET_FROM_ALARM_EXPRESSION =
   "{% ( $reset := $states.result.AlarmHistoryItems[$eval(HistoryData).newState.stateValue = 'INSUFFICIENT_DATA'][0];" +
   " $exists($reset) and $eval($reset.HistoryData).oldState.stateValue = 'ALARM' ) %}";
+/**
+ * The event on to the publish, with when the alarm entered ALARM: the newest change into ALARM,
+ * the one before the reset (a later one would have been followed by its own reset). Absent when
+ * the history does not reach back that far; the notice then keys on the reset.
+ */
+export const WITH_ALARM_BEGAN_EXPRESSION = `{% $merge([$states.input, { '${ALARM_BEGAN_KEY}': $states.result.AlarmHistoryItems[$eval(HistoryData).newState.stateValue = 'ALARM'][0].Timestamp }]) %}`;
+
+const PUBLISH_RETRY: sfn.RetryProps = {
+  errors: ['States.ALL'],
+  maxAttempts: 5,
+  interval: Duration.seconds(5),
+  backoffRate: 2,
+};
+/** Marks a publish refused after its retries, in the parallel state's output. */
+const REFUSED_KEY = 'refused';
 
 export class AlarmNotices extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -89,24 +269,23 @@ export class AlarmNotices extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const alarmPrefix = monitoredAlarmPrefix(props.prefix);
+    const locale = props.locale ?? 'en';
     const publish = tasks.SnsPublish.jsonata(this, 'Publish', {
       topic: props.topic,
-      subject: SUBJECT_EXPRESSION,
-      message: sfn.TaskInput.fromText(MESSAGE_EXPRESSION),
-      // A short text for SMS, the full one for email and https.
+      subject: subjectExpression(locale),
+      message: sfn.TaskInput.fromText(messageExpression(locale)),
+      // A short text for SMS, the full one for email, the webhook notice for https.
       messagePerSubscriptionType: true,
+      // No `account`: the relay's alarms watch the whole deployment, none is about one account, so
+      // a subscription filtering on an account does not get them, and one without such a filter does.
       messageAttributes: {
         severity: { value: ALARM_NOTICE_SEVERITY },
         kind: { value: KIND_EXPRESSION },
         [SMS_TYPE_ATTRIBUTE]: { value: 'Transactional' },
       },
     });
-    publish.addRetry({
-      errors: ['States.ALL'],
-      maxAttempts: 5,
-      interval: Duration.seconds(5),
-      backoffRate: 2,
-    });
+    publish.addRetry(PUBLISH_RETRY);
+    const deliver = props.chatTopic ? this.deliverEverywhere(publish, props.chatTopic, locale) : publish;
 
     const monitoredAlarms = stack.formatArn({
       service: 'cloudwatch',
@@ -126,8 +305,8 @@ export class AlarmNotices extends Construct {
       iamAction: 'cloudwatch:DescribeAlarmHistory',
       iamResources: [monitoredAlarms],
       assign: { resetFromAlarm: RESET_FROM_ALARM_EXPRESSION },
-      // The event goes on to the publish step unchanged.
-      outputs: '{% $states.input %}',
+      // The event goes on to the publish step, with when the alarm entered ALARM.
+      outputs: WITH_ALARM_BEGAN_EXPRESSION,
     });
     history.addRetry({
       errors: ['States.ALL'],
@@ -140,15 +319,17 @@ export class AlarmNotices extends Construct {
     });
     history.next(
       sfn.Choice.jsonata(this, 'WasInAlarm')
-        .when(sfn.Condition.jsonata('{% $resetFromAlarm %}'), publish)
+        .when(sfn.Condition.jsonata('{% $resetFromAlarm %}'), deliver)
         .otherwise(nothingToResolve),
     );
     const definition = sfn.Choice.jsonata(this, 'AfterReset')
       .when(sfn.Condition.jsonata(AFTER_RESET_CONDITION), history)
-      .otherwise(publish);
+      .otherwise(deliver);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      comment: 'Publishes the balance monitor alarm state changes to its topic, with message attributes.',
+      comment: props.chatTopic
+        ? 'Publishes the balance monitor alarm state changes to its topic, with message attributes, and to its chat topic.'
+        : 'Publishes the balance monitor alarm state changes to its topic, with message attributes.',
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       queryLanguage: sfn.QueryLanguage.JSONATA,
       // Standard: a few executions a month, each kept in the execution history for 90 days at no cost.
@@ -235,5 +416,57 @@ export class AlarmNotices extends Construct {
         },
       }),
     );
+  }
+
+  /**
+   * Both topics, each publish with its own retries: a refused chat publish does not keep the
+   * notice from email, SMS and https, nor the other way round. A refusal that outlasts its
+   * retries is caught so the other publish goes on, then fails the execution, which the
+   * relay-failed alarm reports.
+   */
+  private deliverEverywhere(
+    publish: tasks.SnsPublish,
+    chatTopic: sns.ITopic,
+    locale: Locale,
+  ): sfn.IChainable {
+    const publishChat = tasks.SnsPublish.jsonata(this, 'PublishChat', {
+      topic: chatTopic,
+      // Amazon Q Developer reads the whole Message as the notification: no per-protocol structure.
+      message: sfn.TaskInput.fromText(chatMessageExpression(locale)),
+      messageAttributes: {
+        severity: { value: ALARM_NOTICE_SEVERITY },
+        kind: { value: KIND_EXPRESSION },
+      },
+    });
+    publishChat.addRetry(PUBLISH_RETRY);
+    const refused = (id: string, topic: string) =>
+      sfn.Pass.jsonata(this, id, {
+        outputs: `{% $merge([{ '${REFUSED_KEY}': '${topic}' }, $states.input]) %}`,
+      });
+    publish.addCatch(refused('TopicRefused', 'topic'), {
+      errors: ['States.ALL'],
+      outputs: '{% $states.errorOutput %}',
+    });
+    publishChat.addCatch(refused('ChatRefused', 'chat'), {
+      errors: ['States.ALL'],
+      outputs: '{% $states.errorOutput %}',
+    });
+    const notDelivered = sfn.Fail.jsonata(this, 'NotDelivered', {
+      error: 'AlarmNoticeRefused',
+      cause: `{% $string($states.input[$exists(${REFUSED_KEY})]) %}`,
+    });
+    return sfn.Parallel.jsonata(this, 'PublishEverywhere', {
+      comment: 'The main topic (email, SMS, https) and the chat topic, independently.',
+    })
+      .branch(publish)
+      .branch(publishChat)
+      .next(
+        sfn.Choice.jsonata(this, 'AllPublished')
+          .when(
+            sfn.Condition.jsonata(`{% $count($states.input[$exists(${REFUSED_KEY})]) > 0 %}`),
+            notDelivered,
+          )
+          .otherwise(sfn.Succeed.jsonata(this, 'Published')),
+      );
   }
 }

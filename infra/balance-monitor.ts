@@ -404,6 +404,8 @@ export class BalanceMonitor extends Construct {
       topic: this.topic,
       prefix,
       deadLetterQueue: this.deadLetterQueue,
+      ...(this.chat ? { chatTopic: this.chat.topic } : {}),
+      locale: monitor.locale,
     });
 
     if (config.dashboard) {

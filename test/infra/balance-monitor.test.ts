@@ -645,7 +645,10 @@ describe('alarm notices', () => {
       ScanBy: 'TimestampDescending',
       MaxRecords: 10,
     });
-    expect(history.Output).toBe('{% $states.input %}');
+    // The event goes on with when the alarm entered ALARM, the resolution's episode key.
+    expect(history.Output).toBe(
+      "{% $merge([$states.input, { 'alarmBegan': $states.result.AlarmHistoryItems[$eval(HistoryData).newState.stateValue = 'ALARM'][0].Timestamp }]) %}",
+    );
     expect(definition.States.WasInAlarm.Choices).toEqual([
       { Condition: '{% $resetFromAlarm %}', Next: 'Publish' },
     ]);
