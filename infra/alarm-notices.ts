@@ -24,8 +24,16 @@ import { nagFinding } from './nag-finding.js';
  * written with {"exists": false} ("exists: false only matches if at least one attribute is
  * present", SNS developer guide, Key matching). The SMS subscriber who asked for CRITICAL only
  * would never hear that the monitor stopped. So the alarms' state changes go to EventBridge
- * (free for AWS service events) and a small state machine publishes them with the same
- * attributes the monitor's own notices carry.
+ * (free for AWS service events) and a small state machine publishes them with the attributes
+ * the monitor's own notices carry, severity and kind. It sends no `account`: the relayed alarms
+ * watch the whole deployment (the function, its schedule, the dead-letter queue), none is about
+ * one account, so a subscription that filters on an account is not sent them, as it should not be.
+ *
+ * Every channel gets its own form, as the function's notices do, in the configured locale: email
+ * and the default the text, SMS one GSM-7 segment, https the webhook notice of the function's
+ * schema (kinds monitor-alarm / monitor-alarm-resolved), and, with chat channels, the chat topic
+ * an Amazon Q Developer custom notification. A firing and its resolution share one dedupKey (and
+ * chat thread): the alarm and the time it entered ALARM.
  *
  * Which changes are told: entering ALARM, and ALARM → OK. A deploy that updates an alarm in ALARM
  * restarts its warm-up, so it goes ALARM → INSUFFICIENT_DATA → OK; for INSUFFICIENT_DATA → OK the
