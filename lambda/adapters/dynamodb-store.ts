@@ -7,6 +7,14 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AlertState } from '../core/alert-state.js';
 import type { Sample } from '../core/forecast-types.js';
+import {
+  decodeHistory,
+  encodeHistory,
+  HISTORY_HOURS,
+  type History,
+  HOUR_MS,
+  historyFromSamples,
+} from '../core/history.js';
 import { isObject } from '../core/json.js';
 import type { StateStore, StoredState } from '../core/ports.js';
 import { LEVELS } from '../core/types.js';
@@ -14,15 +22,18 @@ import { awsErrorMessage, awsErrorName, isTransientAwsError } from './aws-error.
 
 /**
  * The table layout, shared with the CDK construct and the tests so the names cannot drift.
- * One partition per account: its state item and its balance samples, sorted by time.
+ * One partition per account holding one item: its alert state and its balance history. Releases
+ * before the history kept one SAMPLE# item per reading beside it; they are read once, to build the
+ * history of a state item that has none, and expire by their TTL.
  */
 export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
-/** The table's TTL attribute: samples carry it, the state item never does. */
+/** The table's TTL attribute: the old samples carry it, the state item never does. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 export const STATE_SORT_KEY = 'STATE';
 export const SAMPLE_SORT_KEY_PREFIX = 'SAMPLE#';
-export const DEFAULT_SAMPLE_TTL_DAYS = 35;
+/** The attribute of the state item that holds the encoded history (lambda/core/history.ts). */
+export const HISTORY_ATTRIBUTE = 'history';
 
 export function accountPartitionKey(account: string): string {
   return `ACCOUNT#${account}`;
@@ -32,16 +43,14 @@ export function sampleSortKey(at: string): string {
   return `${SAMPLE_SORT_KEY_PREFIX}${at}`;
 }
 
-const DAY_SECONDS = 86_400;
-
 export interface DynamoDbStateStoreOptions {
   readonly tableName: string;
   readonly client?: DynamoDBClient;
-  readonly sampleTtlDays?: number;
   readonly now?: () => number;
   /**
-   * Told when stored samples were unreadable and left out of a forecast (a sample is history, not
-   * state: one bad item must not stop the balance check). Counts only, never item contents.
+   * Told when stored history was unreadable and started afresh, or old samples were skipped while
+   * migrating (history is not state: one bad item must not stop the balance check). Counts only,
+   * never item contents.
    */
   readonly warn?: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -76,14 +85,13 @@ export class StateStoreError extends Error {
 }
 
 /**
- * Alert state and balance samples on one DynamoDB table, with GetItem, PutItem and Query only
- * (the function's IAM policy allows exactly these). State writes are conditional on a version
- * number, so concurrent runs cannot overwrite each other's decisions.
+ * Alert state and balance history in one item per account, with GetItem and PutItem (and one
+ * Query per account, once, to migrate a table written by a release that kept samples). Writes are
+ * conditional on a version number, so concurrent runs cannot overwrite each other's decisions.
  */
 export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): StateStore {
   const client = options.client ?? new DynamoDBClient({});
   const table = options.tableName;
-  const ttlSeconds = (options.sampleTtlDays ?? DEFAULT_SAMPLE_TTL_DAYS) * DAY_SECONDS;
   const now = options.now ?? Date.now;
 
   const keyOf = (account: string, sortKey: string): Record<string, AttributeValue> => ({
@@ -102,10 +110,22 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       } catch (error) {
         throw StateStoreError.from('GetItem', account, error);
       }
-      return item ? parseStateItem(account, item) : undefined;
+      if (!item) return undefined;
+      const stored = parseStateItem(account, item);
+      const encoded = item[HISTORY_ATTRIBUTE]?.S;
+      if (encoded === undefined) return { ...stored, history: await migrate(account) };
+      const history = decodeHistory(encoded);
+      if (history) return { ...stored, history };
+      options.warn?.('unreadable balance history started afresh', { account });
+      return stored;
     },
 
-    async save(account: string, state: AlertState, expectedVersion: number): Promise<'saved' | 'conflict'> {
+    async save(
+      account: string,
+      state: AlertState,
+      expectedVersion: number,
+      history?: History,
+    ): Promise<'saved' | 'conflict'> {
       if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
         throw new RangeError(`expected version must be a whole number ≥ 0, got ${expectedVersion}`);
       }
@@ -120,6 +140,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
               version: { N: String(expectedVersion + 1) },
               level: { S: state.level },
               updatedAt: { S: new Date(now()).toISOString() },
+              ...(history ? { [HISTORY_ATTRIBUTE]: { S: encodeHistory(history) } } : {}),
             },
             ...(first
               ? { ConditionExpression: `attribute_not_exists(${PARTITION_KEY})` }
@@ -136,43 +157,16 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
         throw StateStoreError.from('PutItem', account, error);
       }
     },
-
-    async addSample(account: string, sample: Sample): Promise<void> {
-      const atMs = Date.parse(sample.at);
-      if (!Number.isFinite(atMs) || !Number.isFinite(sample.amount) || !Number.isFinite(sample.sms)) {
-        throw new RangeError(`sample of account ${account} needs a valid time, amount and sms`);
-      }
-      // One canonical form keeps the sort key in time order.
-      const at = new Date(atMs).toISOString();
-      try {
-        await client.send(
-          new PutItemCommand({
-            TableName: table,
-            Item: {
-              ...keyOf(account, sampleSortKey(at)),
-              amount: { N: String(sample.amount) },
-              sms: { N: String(sample.sms) },
-              at: { S: at },
-              [TTL_ATTRIBUTE]: { N: String(Math.floor(atMs / 1000) + ttlSeconds) },
-            },
-          }),
-        );
-      } catch (error) {
-        throw StateStoreError.from('PutItem', account, error);
-      }
-    },
-
-    loadWithSamples,
   };
 
-  /** The state item sorts right after the samples ("SAMPLE#…" < "STATE"): one Query reads both. */
-  async function loadWithSamples(
-    account: string,
-    since: Date,
-  ): Promise<{ stored?: StoredState; samples: Sample[] }> {
-    if (!Number.isFinite(since.getTime())) throw new RangeError('the samples need a valid start date');
+  /**
+   * The history of a state item written before the history existed, from the samples of the last
+   * week: one Query, once per account (the next save stores the history, and no sample is written
+   * again).
+   */
+  async function migrate(account: string): Promise<History> {
+    const since = new Date(now() - HISTORY_HOURS * HOUR_MS).toISOString();
     const samples: Sample[] = [];
-    let stored: StoredState | undefined;
     let skipped = 0;
     let startKey: Record<string, AttributeValue> | undefined;
     do {
@@ -188,8 +182,8 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
             ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
             ExpressionAttributeValues: {
               ':pk': { S: accountPartitionKey(account) },
-              ':from': { S: sampleSortKey(since.toISOString()) },
-              ':to': { S: STATE_SORT_KEY },
+              ':from': { S: sampleSortKey(since) },
+              ':to': { S: sampleSortKey('~') },
             },
             ConsistentRead: true,
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -199,10 +193,6 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
         throw StateStoreError.from('Query', account, error);
       }
       for (const item of page.Items ?? []) {
-        if (item[SORT_KEY]?.S === STATE_SORT_KEY) {
-          stored = parseStateItem(account, item);
-          continue;
-        }
         const sample = parseSample(item);
         if (sample) samples.push(sample);
         else skipped++;
@@ -210,7 +200,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     if (skipped > 0) options.warn?.('unreadable balance samples skipped', { account, skipped });
-    return stored ? { stored, samples } : { samples };
+    return historyFromSamples(samples);
   }
 }
 

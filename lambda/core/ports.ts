@@ -1,6 +1,6 @@
 import type { AlertState } from './alert-state.js';
 import type { AccountConfig } from './config.js';
-import type { Sample } from './forecast-types.js';
+import type { History } from './history.js';
 import type { Notification, RenderedMessage } from './notification.js';
 import type { Balance, Credentials, Outcome } from './types.js';
 
@@ -22,18 +22,27 @@ export interface CredentialSource {
 export interface StoredState {
   readonly state: AlertState;
   readonly version: number;
+  /** The account's balance history, kept in the same item (absent only before the first reading). */
+  readonly history?: History;
 }
 
+/**
+ * One item per account: its alert state and its balance history, read and written together, so a
+ * quiet run costs one read and one conditional write whatever the length of the history.
+ */
 export interface StateStore {
   load(account: string): Promise<StoredState | undefined>;
   /**
-   * Writes `state` as version `expectedVersion + 1` only if the stored version is still
-   * `expectedVersion` (0: no item yet). 'conflict' means another run got there first.
+   * Writes `state` and `history` as version `expectedVersion + 1` only if the stored version is
+   * still `expectedVersion` (0: no item yet). 'conflict' means another run got there first. The
+   * item is replaced whole: a save without `history` stores none.
    */
-  save(account: string, state: AlertState, expectedVersion: number): Promise<'saved' | 'conflict'>;
-  addSample(account: string, sample: Sample): Promise<void>;
-  /** The state, and the samples at or after `since` (oldest first), in one round trip where the store can. */
-  loadWithSamples(account: string, since: Date): Promise<{ stored?: StoredState; samples: Sample[] }>;
+  save(
+    account: string,
+    state: AlertState,
+    expectedVersion: number,
+    history?: History,
+  ): Promise<'saved' | 'conflict'>;
 }
 
 export interface Notifier {

@@ -1,7 +1,7 @@
 import { type AlertState, type Observation, type PendingNotification, transition } from './alert-state.js';
 import type { AccountConfig, MonitorConfig } from './config.js';
-import { forecastBalance } from './forecast.js';
 import type { Sample } from './forecast-types.js';
+import { EMPTY_HISTORY, forecastFromHistory, type History, recordReading } from './history.js';
 import type { Notification } from './notification.js';
 import type {
   AccountReport,
@@ -48,8 +48,6 @@ export interface RunOptions {
    * publish is under way (seconds, bounded by the SDK's request timeout), and never past its deadline.
    */
   readonly claimTtlMs?: number;
-  /** How far back the forecast looks; samples are kept about 35 days. */
-  readonly forecastWindowDays?: number;
   /**
    * The scheduled run this is (the scheduler's scheduled time). Every delivery of one run carries
    * the same id, so a duplicate delivery, or a retry after an error, does not record its
@@ -68,13 +66,7 @@ export interface RunSummary {
 }
 
 export const DEFAULT_CLAIM_TTL_MS = 5 * 60_000;
-/**
- * A week of samples (672 at 15 minutes) gives a steady burn rate; reading all 35 days kept at every
- * run cost 89 read units and pushed a 128 MB function to 110 MB peak RSS (measured by npm run bench).
- */
-export const DEFAULT_FORECAST_WINDOW_DAYS = 7;
 const SAVE_ATTEMPTS = 5;
-const DAY_MS = 86_400_000;
 
 export async function runChecks(
   config: MonitorConfig,
@@ -173,21 +165,20 @@ async function checkAccount(
     durationMs: Math.round(performance.now() - started),
   });
 
-  let observation: Observation;
+  // One read: the state item holds the alert state and the balance history together.
   let stored: StoredState | undefined;
   try {
-    if (reading.ok) {
-      ({ observation, stored } = await observeBalance(account, reading.value, now, deps.store, options));
-    } else {
-      observation = { ok: false, failure: reading.failure };
-      stored = await deps.store.load(account.name);
-    }
+    stored = await deps.store.load(account.name);
   } catch (error) {
     return finish({ ...readingLevel, storeError: describeError(error) });
   }
+  const sample: Sample | undefined = reading.ok
+    ? { at: now.toISOString(), amount: reading.value.amount, sms: reading.value.sms }
+    : undefined;
+  const observation = observe(account, reading, sample, stored, now);
 
   try {
-    const delivery = await decideAndDeliver(account, observation, stored, now, deps, options);
+    const delivery = await decideAndDeliver(account, observation, sample, stored, now, deps, options);
     return finish({
       level: delivery.level,
       ...(observation.ok && observation.forecast ? { forecast: observation.forecast } : {}),
@@ -206,30 +197,18 @@ function readingDeadline(deadlineAt: number): number {
   return deadlineAt - Math.min(2_000, Math.max(0, left / 3));
 }
 
-/**
- * Records the reading as a sample and reads the state with the samples since the forecast window
- * began, in parallel: one round trip for the sample, one for the state and the samples together.
- */
-async function observeBalance(
+/** What this run learned, with the forecast from the history this reading extends. */
+function observe(
   account: AccountConfig,
-  balance: Balance,
+  reading: Outcome<Balance>,
+  sample: Sample | undefined,
+  stored: StoredState | undefined,
   now: Date,
-  store: StateStore,
-  options: RunOptions,
-): Promise<{ observation: Observation; stored?: StoredState }> {
-  const sample: Sample = { at: now.toISOString(), amount: balance.amount, sms: balance.sms };
-  const since = new Date(
-    now.getTime() - (options.forecastWindowDays ?? DEFAULT_FORECAST_WINDOW_DAYS) * DAY_MS,
-  );
-  const [, read] = await Promise.all([
-    store.addSample(account.name, sample),
-    store.loadWithSamples(account.name, since),
-  ]);
-  // The query may or may not have seen the sample written beside it: count it once either way.
-  const samples = [...read.samples.filter((s) => Date.parse(s.at) !== now.getTime()), sample];
-  const forecast = forecastBalance(samples, now, account.thresholds);
-  const observation: Observation = forecast ? { ok: true, balance, forecast } : { ok: true, balance };
-  return read.stored ? { observation, stored: read.stored } : { observation };
+): Observation {
+  if (!reading.ok) return { ok: false, failure: reading.failure };
+  const history = sample ? recordReading(stored?.history ?? EMPTY_HISTORY, sample) : EMPTY_HISTORY;
+  const forecast = forecastFromHistory(history, now, account.thresholds);
+  return forecast ? { ok: true, balance: reading.value, forecast } : { ok: true, balance: reading.value };
 }
 
 interface Delivery {
@@ -242,6 +221,7 @@ interface Delivery {
 async function decideAndDeliver(
   account: AccountConfig,
   observation: Observation,
+  sample: Sample | undefined,
   firstRead: StoredState | undefined,
   now: Date,
   deps: RunDeps,
@@ -265,11 +245,14 @@ async function decideAndDeliver(
     }
     const stamped = options.runId && !recorded ? { ...next, runId: options.runId } : next;
     const toSave = claim ? { ...stamped, pending: claim } : stamped;
-    if ((await deps.store.save(account.name, toSave, version)) === 'conflict') continue;
+    // The reading joins the history in the same write that records the observation, so a run
+    // recorded already (a duplicate delivery) does not count its reading twice.
+    const history = nextHistory(stored?.history, recorded ? undefined : sample);
+    if ((await deps.store.save(account.name, toSave, version, history)) === 'conflict') continue;
     if (!claim) return { level: next.level };
 
     const claimed = claim;
-    const saved: StoredState = { state: toSave, version: version + 1 };
+    const saved: StoredState = { state: toSave, version: version + 1, history };
     if (Date.now() >= options.deadlineAt) {
       // The run is being cut off: the claim expires and a later run publishes the notice.
       return { level: next.level, storeError: 'deadline reached before the claimed notice was published' };
@@ -313,6 +296,11 @@ async function decideAndDeliver(
   throw new Error(
     `state of ${account.name} kept changing under concurrent runs; gave up after ${SAVE_ATTEMPTS} tries`,
   );
+}
+
+function nextHistory(stored: History | undefined, sample: Sample | undefined): History {
+  const history = stored ?? EMPTY_HISTORY;
+  return sample ? recordReading(history, sample) : history;
 }
 
 /** Without a run id, two runs this close together that collided are deliveries of the same run. */
@@ -370,7 +358,8 @@ async function settleClaim(
   let current: StoredState | undefined = saved;
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
     if (!current || current.state.pending?.claimId !== claim.claimId) return true;
-    if ((await store.save(account, settle(current.state), current.version)) === 'saved') return true;
+    const history = current.history ?? EMPTY_HISTORY;
+    if ((await store.save(account, settle(current.state), current.version, history)) === 'saved') return true;
     current = await store.load(account);
   }
   return false;
