@@ -9,6 +9,7 @@ import type { AlertState } from '../core/alert-state.js';
 import type { Sample } from '../core/forecast-types.js';
 import {
   decodeHistory,
+  EMPTY_HISTORY,
   encodeHistory,
   HISTORY_HOURS,
   type History,
@@ -113,11 +114,10 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       if (!item) return undefined;
       const stored = parseStateItem(account, item);
       const encoded = item[HISTORY_ATTRIBUTE]?.S;
-      if (encoded === undefined) return { ...stored, history: await migrate(account) };
-      const history = decodeHistory(encoded);
-      if (history) return { ...stored, history };
-      options.warn?.('unreadable balance history started afresh', { account });
-      return stored;
+      const history = encoded === undefined ? await migrate(account) : decodeHistory(encoded);
+      if (!history) options.warn?.('unreadable balance history started afresh', { account });
+      // No history and an empty one are the same to the run: both start with the next reading.
+      return history?.last ? { ...stored, history } : stored;
     },
 
     async save(
@@ -140,7 +140,8 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
               version: { N: String(expectedVersion + 1) },
               level: { S: state.level },
               updatedAt: { S: new Date(now()).toISOString() },
-              ...(history ? { [HISTORY_ATTRIBUTE]: { S: encodeHistory(history) } } : {}),
+              // Always written, empty or not: an item without it is one to migrate.
+              [HISTORY_ATTRIBUTE]: { S: encodeHistory(history ?? EMPTY_HISTORY) },
             },
             ...(first
               ? { ConditionExpression: `attribute_not_exists(${PARTITION_KEY})` }

@@ -22,7 +22,7 @@ export interface CredentialSource {
 export interface StoredState {
   readonly state: AlertState;
   readonly version: number;
-  /** The account's balance history, kept in the same item (absent only before the first reading). */
+  /** The account's balance history, kept in the same item; absent until the first reading. */
   readonly history?: History;
 }
 

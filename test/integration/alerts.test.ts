@@ -1,7 +1,8 @@
+import { type AttributeValue, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDynamoDbStateStore } from '../../lambda/adapters/dynamodb-store.js';
 import { createBalanceReader } from '../../lambda/adapters/iletimerkezi.js';
 import { type ProviderServer, startProviderServer } from '../../lambda/adapters/sandbox-provider.js';
@@ -48,6 +49,7 @@ afterAll(async () => {
 });
 
 interface Harness {
+  readonly tableName: string;
   readonly store: StateStore;
   readonly config: MonitorConfig;
   readonly account: AccountConfig;
@@ -61,7 +63,9 @@ interface Harness {
 async function harness(policy: Record<string, unknown> = { forecastDays: 0 }): Promise<Harness> {
   const tableName = `state-${++tableNumber}`;
   await dynalite.createTable(tableName);
-  const store = createDynamoDbStateStore({ tableName, client: dynalite.client });
+  let now = T0;
+  // The store dates its writes, and the samples it migrates, by the run's clock.
+  const store = createDynamoDbStateStore({ tableName, client: dynalite.client, now: () => now });
   const config = testConfig({
     accounts: [
       {
@@ -76,7 +80,6 @@ async function harness(policy: Record<string, unknown> = { forecastDays: 0 }): P
   });
   const account = config.accounts[0] as AccountConfig;
   const lines: string[] = [];
-  let now = T0;
   let claims = 0;
   const deps: RunDeps = {
     credentials: createSsmCredentialSource({ client: new SSMClient({ region: 'eu-central-1' }) }),
@@ -89,6 +92,7 @@ async function harness(policy: Record<string, unknown> = { forecastDays: 0 }): P
     newClaimId: () => `claim-${++claims}`,
   };
   return {
+    tableName,
     store,
     config,
     account,
@@ -132,6 +136,28 @@ beforeEach(() => {
   provider.setDefault({ kind: 'contract' });
   provider.setBalance({ amount: 500, sms: 3300 });
 });
+
+async function putLegacyItem(tableName: string, sortKey: string, attributes: Record<string, AttributeValue>) {
+  await dynalite.client.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: { pk: { S: 'ACCOUNT#main' }, sk: { S: sortKey }, ...attributes },
+    }),
+  );
+}
+
+/** How many sample items the account's partition holds. */
+async function sampleItems(tableName: string): Promise<number> {
+  const { Count } = await dynalite.client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': { S: 'ACCOUNT#main' }, ':prefix': { S: 'SAMPLE#' } },
+      Select: 'COUNT',
+    }),
+  );
+  return Count ?? 0;
+}
 
 function balance(amount: number): void {
   provider.setBalance({ amount, sms: Math.round(amount * 6.5) });
@@ -269,6 +295,17 @@ describe('delivery', () => {
     expect(h.published()).toEqual(['check-failed']);
   });
 
+  it('a duplicate delivery of a scheduled run does not record its reading twice in the history', async () => {
+    const h = await harness();
+    await h.run(0, 'T0');
+    balance(490);
+    await h.run(0.01, 'T0');
+
+    const history = (await h.store.load('main'))?.history;
+    expect(history?.last).toEqual({ at: T0, amount: 500, sms: 3300 });
+    expect(history?.hours).toHaveLength(1);
+  });
+
   it('a retry of a scheduled run whose publish failed delivers the notice without deciding again', async () => {
     const h = await harness();
     sns
@@ -386,6 +423,56 @@ describe('when the state cannot be recorded', () => {
     expect(summary.problems).toBe(1);
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ balanceLevel: 'CRITICAL', amount: 20 });
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+});
+
+describe('state and history in one item', () => {
+  it('a quiet run reads the account’s item once and writes it once', async () => {
+    const h = await harness();
+    await h.run(0);
+    const send = vi.spyOn(dynalite.client, 'send');
+    await h.run(0.25);
+
+    expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual([
+      'GetItemCommand',
+      'PutItemCommand',
+    ]);
+    send.mockRestore();
+  });
+
+  it('a table written by the release that kept samples keeps its episode and its forecast', async () => {
+    const h = await harness({});
+    // A WARNING episode with its notice, and a day of samples draining 100 TL a day.
+    const episode: AlertState = {
+      level: 'WARNING',
+      levelSince: new Date(T0 - 24 * HOUR).toISOString(),
+      lowNotice: { level: 'WARNING', at: new Date(T0 - 2 * HOUR).toISOString() },
+      lastBalance: { amount: 95, sms: 617, at: new Date(T0 - 0.25 * HOUR).toISOString() },
+    };
+    await putLegacyItem(h.tableName, 'STATE', {
+      state: { S: JSON.stringify(episode) },
+      version: { N: '96' },
+    });
+    for (let quarter = 96; quarter >= 1; quarter--) {
+      const at = new Date(T0 - quarter * 0.25 * HOUR).toISOString();
+      const amount = Math.round((95 + ((quarter - 1) * 100) / 96) * 100) / 100;
+      await putLegacyItem(h.tableName, `SAMPLE#${at}`, {
+        at: { S: at },
+        amount: { N: String(amount) },
+        sms: { N: '600' },
+      });
+    }
+    balance(94.74);
+    await h.run(0);
+
+    const stored = await h.store.load('main');
+    expect(stored?.state.lowNotice).toEqual(episode.lowNotice);
+    expect(stored?.version).toBe(97);
+    expect(h.published()).toEqual([]);
+    const report = JSON.parse(h.lines[0] ?? '{}') as { daysToEmpty?: number };
+    expect(report.daysToEmpty).toBeGreaterThan(0.9);
+    expect(report.daysToEmpty).toBeLessThan(1);
+    expect(await sampleItems(h.tableName)).toBe(96);
   });
 });
 
