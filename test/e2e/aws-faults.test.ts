@@ -205,7 +205,7 @@ describe.concurrent('SNS', () => {
 
 describe.concurrent('DynamoDB', () => {
   it('a conditional write lost to another writer is re-read and retried: exactly one notice', async () => {
-    // An auth failure's first DynamoDB write is the conditional state write (no sample is written).
+    // Every run's one DynamoDB write is the conditional write of its state item.
     const s = await suite.scenario();
     s.provider.setDefault({ kind: 'status', code: 401 });
     s.aws.fail('PutItem', 'conditional-check');
@@ -242,8 +242,8 @@ describe.concurrent('DynamoDB', () => {
 
     expect(expectThrew(faulted)).toMatch(/could not record state or deliver a notification/);
     expect(line.storeError).toMatch(
-      // The sample write and the state read run side by side: whichever is refused first is named.
-      /StateStoreError: DynamoDB (PutItem|Query) for account main failed: ProvisionedThroughputExceededException/,
+      // The run's first DynamoDB call is the read of the state item, and it is the one named.
+      /StateStoreError: DynamoDB GetItem for account main failed: ProvisionedThroughputExceededException/,
     );
     // The reading itself succeeded and is reported as such, with its metric.
     expect(line).toMatchObject({ outcome: 'ok', amount: 20, Balance: 20 });
@@ -260,7 +260,7 @@ describe.concurrent('DynamoDB', () => {
 
     expect(expectThrew(unreachable.invocation)).toMatch(/could not record state/);
     expect(lastAccountLine(unreachable.fn).storeError).toMatch(
-      /StateStoreError: DynamoDB (PutItem|Query) .*failed/,
+      /StateStoreError: DynamoDB GetItem .*failed/,
     );
     expect(s.aws.publishes.map(decode).map((p) => p.kind)).toEqual(['low']);
     expect(expectReturned(next.invocation)).toMatchObject({ notified: 1 });

@@ -338,7 +338,7 @@ export async function startE2eSuite(): Promise<E2eSuite> {
         thresholds: account.thresholds ?? { warning: { amount: 100 }, critical: { amount: 25 } },
         ...(account.policy ? { policy: account.policy } : {}),
       })),
-      // The forecast needs hours of samples; these runs are seconds apart, so it stays out of the way.
+      // The forecast needs hours of history; these runs are seconds apart, so it stays out of the way.
       policy: { forecastDays: 0, ...options.policy },
       attemptTimeoutMs: options.attemptTimeoutMs ?? 1_000,
       deadlineMs: options.deadlineMs ?? 2_500,
