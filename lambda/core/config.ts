@@ -36,6 +36,9 @@ export interface AlertPolicy {
 
 export interface AccountConfig {
   readonly name: string;
+  /** One SecureString holding {"key":"…","hash":"…"}: one decrypt a run. */
+  readonly credentialsParameter: string;
+  /** The two-parameter layout, read when `credentialsParameter` does not exist. */
   readonly keyParameter: string;
   readonly hashParameter: string;
   /** An origin; the client always appends /v1/get-balance/json. */
@@ -72,7 +75,11 @@ export const DEFAULT_POLICY: AlertPolicy = {
 export const DEFAULT_CONCURRENCY = 50;
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 5_000;
 export const DEFAULT_DEADLINE_MS = 15_000;
-export const MAX_ACCOUNTS = 50;
+export const MAX_ACCOUNTS = 500;
+
+export function defaultCredentialsParameter(account: string): string {
+  return `/iletimerkezi/${account}/credentials`;
+}
 
 export function defaultKeyParameter(account: string): string {
   return `/iletimerkezi/${account}/api-key`;
@@ -84,9 +91,9 @@ export function defaultHashParameter(account: string): string {
 
 /** Every SSM parameter an account's credentials may be read from: what the function must be allowed to read. */
 export function credentialParameterNames(
-  account: Pick<AccountConfig, 'keyParameter' | 'hashParameter'>,
+  account: Pick<AccountConfig, 'credentialsParameter' | 'keyParameter' | 'hashParameter'>,
 ): string[] {
-  return [...new Set([account.keyParameter, account.hashParameter])];
+  return [...new Set([account.credentialsParameter, account.keyParameter, account.hashParameter])];
 }
 
 export type Validated<T> =
@@ -306,7 +313,15 @@ function parseAccount(
     c.error(path, `must be an object with at least "name" and "thresholds", got ${describe(value)}`);
     return undefined;
   }
-  c.unknownKeys(path, value, ['name', 'keyParameter', 'hashParameter', 'baseUrl', 'thresholds', 'policy']);
+  c.unknownKeys(path, value, [
+    'name',
+    'credentialsParameter',
+    'keyParameter',
+    'hashParameter',
+    'baseUrl',
+    'thresholds',
+    'policy',
+  ]);
   if (value.name === undefined) c.error(`${path}.name`, 'is required');
   const name = c.string(
     `${path}.name`,
@@ -318,6 +333,13 @@ function parseAccount(
   const parameterHint = 'must be an SSM parameter name like /iletimerkezi/main/api-key';
   return {
     name,
+    credentialsParameter: c.string(
+      `${path}.credentialsParameter`,
+      value.credentialsParameter,
+      defaultCredentialsParameter(name),
+      PARAMETER_NAME,
+      'must be an SSM parameter name like /iletimerkezi/main/credentials',
+    ),
     keyParameter: c.string(
       `${path}.keyParameter`,
       value.keyParameter,

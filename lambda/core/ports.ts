@@ -17,6 +17,11 @@ export interface BalanceReader {
 export interface CredentialSource {
   /** One entry per account name; a missing parameter is a `config` failure naming it. Never throws. */
   load(accounts: readonly AccountConfig[]): Promise<ReadonlyMap<string, Outcome<Credentials>>>;
+  /**
+   * The account's credentials read again, past any cache: after the provider refused cached ones
+   * (a key rotated since). Never throws. A source without a cache leaves it out.
+   */
+  reload?(account: AccountConfig): Promise<Outcome<Credentials>>;
 }
 
 export interface StoredState {

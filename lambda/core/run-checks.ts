@@ -142,7 +142,7 @@ async function checkAccount(
   options: RunOptions,
   started: number,
 ): Promise<AccountReport> {
-  const reading: Outcome<Balance> = !credentials
+  let reading: Outcome<Balance> = !credentials
     ? {
         ok: false,
         failure: { kind: 'config', message: `no credentials were loaded for account ${account.name}` },
@@ -150,6 +150,17 @@ async function checkAccount(
     : credentials.ok
       ? await deps.reader.read(account, credentials.value, readingDeadline(options.deadlineAt))
       : credentials;
+  // Credentials cached by a warm function may predate a rotation: refused ones are read again
+  // from SSM, and tried once more if they changed, before anyone is told of an auth failure.
+  if (!reading.ok && reading.failure.kind === 'auth' && credentials?.ok && deps.credentials.reload) {
+    const again = await deps.credentials.reload(account);
+    if (
+      again.ok &&
+      (again.value.key !== credentials.value.key || again.value.hash !== credentials.value.hash)
+    ) {
+      reading = await deps.reader.read(account, again.value, readingDeadline(options.deadlineAt));
+    }
+  }
   const now = deps.clock();
   const base = {
     account: account.name,

@@ -311,6 +311,7 @@ describe('MONITOR_CONFIG', () => {
       accounts: [
         {
           name: 'second',
+          credentialsParameter: '/sms/credentials',
           keyParameter: '/sms/key',
           hashParameter: '/sms/hash',
           baseUrl: 'https://sandbox.example.com',
@@ -332,6 +333,7 @@ describe('MONITOR_CONFIG', () => {
       attemptTimeoutMs: 3000,
     });
     expect(compact.accounts[0]).toMatchObject({
+      credentialsParameter: '/sms/credentials',
       keyParameter: '/sms/key',
       baseUrl: 'https://sandbox.example.com',
     });

@@ -122,10 +122,14 @@ beforeEach(() => {
   ssm.reset();
   sns.reset();
   accepted = [];
+  // The layout the credentials command writes: one SecureString holding key and hash.
   ssm.on(GetParametersCommand).resolves({
     Parameters: [
-      { Name: '/iletimerkezi/main/api-key', Type: 'SecureString', Value: KEY },
-      { Name: '/iletimerkezi/main/api-hash', Type: 'SecureString', Value: HASH },
+      {
+        Name: '/iletimerkezi/main/credentials',
+        Type: 'SecureString',
+        Value: JSON.stringify({ key: KEY, hash: HASH }),
+      },
     ],
     InvalidParameters: [],
   });
@@ -371,11 +375,11 @@ describe('delivery', () => {
     expect(input?.Subject).toMatch(/^[\x20-\x7e]{1,99}$/);
   });
 
-  it('reads the credentials with one batched, decrypted GetParameters call', async () => {
+  it('reads the credentials with one batched, decrypted GetParameters call of the combined parameter', async () => {
     const h = await harness();
     await h.run(0);
     expect(ssm).toHaveReceivedCommandExactlyOnceWith(GetParametersCommand, {
-      Names: ['/iletimerkezi/main/api-key', '/iletimerkezi/main/api-hash'],
+      Names: ['/iletimerkezi/main/credentials'],
       WithDecryption: true,
     });
   });
@@ -422,6 +426,62 @@ describe('when the state cannot be recorded', () => {
     });
     expect(summary.problems).toBe(1);
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ balanceLevel: 'CRITICAL', amount: 20 });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+});
+
+describe('credentials cached by a warm function', () => {
+  it('a key rotated since it was cached is read again before an auth failure is told', async () => {
+    const tableName = `state-${++tableNumber}`;
+    await dynalite.createTable(tableName);
+    let now = T0 - HOUR / 4;
+    const credentials = createSsmCredentialSource({
+      client: new SSMClient({ region: 'eu-central-1' }),
+      now: () => now,
+    });
+    const config = testConfig({
+      accounts: [{ name: 'main', baseUrl: provider.origin, thresholds: { critical: { amount: 25 } } }],
+      attemptTimeoutMs: 500,
+      deadlineMs: 2_000,
+    });
+    // The previous run of this warm function cached the key before it was rotated.
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [
+        {
+          Name: '/iletimerkezi/main/credentials',
+          Type: 'SecureString',
+          Value: '{"key":"old-key","hash":"old-hash"}',
+        },
+      ],
+    });
+    await credentials.load(config.accounts);
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [
+        {
+          Name: '/iletimerkezi/main/credentials',
+          Type: 'SecureString',
+          Value: JSON.stringify({ key: KEY, hash: HASH }),
+        },
+      ],
+    });
+    now = T0;
+    const summary = await runChecks(
+      config,
+      {
+        credentials,
+        reader: createBalanceReader({ backoffBaseMs: 5 }),
+        store: createDynamoDbStateStore({ tableName, client: dynalite.client }),
+        notifier: createSnsNotifier({ topicArn: TOPIC, client: new SNSClient({ region: 'eu-central-1' }) }),
+        renderer: { render: (n, a) => renderNotification(n, a, 'en', 'Europe/Istanbul') },
+        telemetry: createTelemetry({ write: () => undefined }),
+        clock: () => new Date(now),
+        newClaimId: () => 'claim',
+      },
+      { deadlineAt: Date.now() + 10_000 },
+    );
+
+    expect(summary.accounts[0]).toMatchObject({ outcome: 'ok', level: 'OK' });
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 2);
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 });
