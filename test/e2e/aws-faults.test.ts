@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultHashParameter } from '../../lambda/core/config.js';
+import {
+  defaultCredentialsParameter,
+  defaultHashParameter,
+  defaultKeyParameter,
+} from '../../lambda/core/config.js';
 import type { AwsFault, DynamoDbOperation } from '../support/local-aws.js';
 import {
   decode,
@@ -9,7 +13,7 @@ import {
   lastAccountLine,
   onlyPublish,
 } from './expect-run.js';
-import { closedPortEndpoint, type E2eSuite, startE2eSuite, TEST_HASH } from './harness.js';
+import { closedPortEndpoint, type E2eSuite, startE2eSuite, TEST_HASH, TEST_KEY } from './harness.js';
 
 /**
  * The fault matrix, AWS side, on the shipped bundle in its own process with the real SDK clients:
@@ -37,7 +41,7 @@ const LOW_SUBJECT = '[CRITICAL] iletiMerkezi balance low: main 20.00 TL';
 
 describe.concurrent('SSM', () => {
   it('a missing parameter is a config failure naming it, told at once; storing it brings "working again"', async () => {
-    const s = await suite.scenario();
+    const s = await suite.scenario({ credentialsLayout: 'pair' });
     s.aws.parameters.delete(defaultHashParameter('main'));
     const fn = await s.start();
 
@@ -55,6 +59,50 @@ describe.concurrent('SSM', () => {
     expect(notice?.subject).toBe('[CRITICAL] iletiMerkezi balance check failing: main (config incomplete)');
     expect(s.publishedKinds()).toEqual(['check-failed', 'monitor-recovered']);
     expectClean(fn, s.aws.publishes);
+  });
+
+  it('the combined parameter costs one decrypt a run, the two-parameter layout of deployed monitors two', async () => {
+    const combined = await suite.scenario();
+    const pair = await suite.scenario({ credentialsLayout: 'pair' });
+
+    const runs = [await combined.run(), await pair.run()];
+
+    for (const run of runs) expect(expectReturned(run.invocation)).toMatchObject({ ok: 1, failed: 0 });
+    expect(combined.aws.decrypts()).toBe(1);
+    expect(pair.aws.decrypts()).toBe(2);
+    expect(pair.aws.getParameters.map((call) => call.names)).toEqual([
+      [defaultCredentialsParameter('main')],
+      [defaultKeyParameter('main'), defaultHashParameter('main')],
+    ]);
+    for (const run of runs) expectClean(run.fn);
+  });
+
+  it('a key stored with a trailing newline is trimmed and works', async () => {
+    const s = await suite.scenario();
+    s.aws.parameters.set(
+      defaultCredentialsParameter('main'),
+      `${JSON.stringify({ key: `${TEST_KEY}\n`, hash: TEST_HASH })}\n`,
+    );
+
+    const run = await s.run();
+
+    expect(expectReturned(run.invocation)).toMatchObject({ ok: 1, notified: 0 });
+    expectClean(run.fn);
+  });
+
+  it('a combined parameter that is not the expected JSON is a config failure naming it, never showing it', async () => {
+    const s = await suite.scenario();
+    s.aws.parameters.set(defaultCredentialsParameter('main'), `${TEST_KEY} ${TEST_HASH}`);
+
+    const run = await s.run();
+    const line = lastAccountLine(run.fn);
+
+    expect(line).toMatchObject({ outcome: 'failed', failureKind: 'config', notified: 'check-failed' });
+    expect(line.failureMessage).toBe(
+      'SSM parameter /iletimerkezi/main/credentials must hold {"key":"…","hash":"…"}; it is not JSON',
+    );
+    expect(s.provider.requests).toEqual([]);
+    expectClean(run.fn, s.aws.publishes);
   });
 
   it.each([
@@ -259,9 +307,7 @@ describe.concurrent('DynamoDB', () => {
     const next = await s.run();
 
     expect(expectThrew(unreachable.invocation)).toMatch(/could not record state/);
-    expect(lastAccountLine(unreachable.fn).storeError).toMatch(
-      /StateStoreError: DynamoDB GetItem .*failed/,
-    );
+    expect(lastAccountLine(unreachable.fn).storeError).toMatch(/StateStoreError: DynamoDB GetItem .*failed/);
     expect(s.aws.publishes.map(decode).map((p) => p.kind)).toEqual(['low']);
     expect(expectReturned(next.invocation)).toMatchObject({ notified: 1 });
     expectClean(unreachable.fn);
