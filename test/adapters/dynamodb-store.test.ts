@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { dynamoItemBytes } from '../../bench/cost.js';
 import {
   accountPartitionKey,
   createDynamoDbStateStore,
@@ -20,7 +21,15 @@ import {
 } from '../../lambda/adapters/dynamodb-store.js';
 import type { AlertState } from '../../lambda/core/alert-state.js';
 import type { Sample } from '../../lambda/core/forecast-types.js';
-import { EMPTY_HISTORY, encodeHistory, historyFromSamples } from '../../lambda/core/history.js';
+import {
+  EMPTY_HISTORY,
+  encodeHistory,
+  HISTORY_HOURS,
+  type History,
+  historyFromSamples,
+  MAX_HOURS_CHARS,
+  recordReading,
+} from '../../lambda/core/history.js';
 import type { StateStore } from '../../lambda/core/ports.js';
 import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
 
@@ -286,6 +295,53 @@ describe('DynamoDB state store: balance history', () => {
 
     expect(await watched.load('main')).toEqual({ state: okState, version: 2 });
     expect(warn).toHaveBeenCalledWith('unreadable balance history started afresh', { account: 'main' });
+  });
+});
+
+describe('DynamoDB state store: the item’s size', () => {
+  it('stays within one 4 KB read unit with the largest history and every field of a quiet run’s state', async () => {
+    // Figures with the most digits a number prints with, every hour a top-up and a dip.
+    let history: History = EMPTY_HISTORY;
+    for (let h = 0; h < 2 * HISTORY_HOURS; h++) {
+      const base = 1_234_567_890.12 - h * 98_765.43;
+      history = recordReading(
+        history,
+        sample(NOW - (2 * HISTORY_HOURS - h) * HOUR, base - 12_345.67, 987_654_321),
+      );
+      history = recordReading(
+        history,
+        sample(NOW - (2 * HISTORY_HOURS - h) * HOUR + 1_000, base + 987_654.32, 987_654_999),
+      );
+    }
+    const at = iso(NOW);
+    const quiet: AlertState = {
+      level: 'CRITICAL',
+      levelSince: at,
+      checkedAt: at,
+      runId: at,
+      lastBalance: { amount: 1_234_567_890.12, sms: 987_654_321, at },
+      lowNotice: { level: 'CRITICAL', at },
+      failures: {
+        kind: 'invalid-response',
+        message: 'x'.repeat(300),
+        status: 503,
+        count: 99,
+        since: at,
+        noticeAt: at,
+        noticeKind: 'invalid-response',
+      },
+      forecastNotice: { at, daysToEmpty: 0.123456789012345 },
+    };
+    await store.save('customer-001-production-sms-acct-with-a-64-character-name-xxxxxx', quiet, 0, history);
+
+    const item = await rawItem(
+      'customer-001-production-sms-acct-with-a-64-character-name-xxxxxx',
+      STATE_SORT_KEY,
+    );
+    expect(item).toBeDefined();
+    const bytes = dynamoItemBytes(item ?? {});
+    expect(bytes).toBeLessThanOrEqual(4096);
+    expect(bytes).toBeGreaterThan(MAX_HOURS_CHARS);
   });
 });
 
