@@ -153,7 +153,9 @@ describe('SSM credential source: one combined parameter per account', () => {
   });
 
   it('trims whitespace around the key and the hash', async () => {
-    storeParameters({ [combinedOf('main')]: ` {"key":" ${keyOf('main')}\\n","hash":"${hashOf('main')} "}\n` });
+    storeParameters({
+      [combinedOf('main')]: ` {"key":" ${keyOf('main')}\\n","hash":"${hashOf('main')} "}\n`,
+    });
     const result = await createSsmCredentialSource({ client }).load([account('main')]);
 
     expect(result.get('main')).toEqual({ ok: true, value: { key: keyOf('main'), hash: hashOf('main') } });

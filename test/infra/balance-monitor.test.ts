@@ -218,6 +218,7 @@ describe("the function's permissions", () => {
         Resource: [
           'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-hash',
           'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-key',
+          'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/credentials',
         ],
       },
       {
@@ -237,8 +238,10 @@ describe("the function's permissions", () => {
     );
     expect(ssm?.Resource).toEqual([
       'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/backup/api-hash',
+      'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/backup/credentials',
       'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-hash',
       'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/api-key',
+      'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/main/credentials',
       'arn:aws:ssm:eu-central-1:123456789012:parameter/sms-backup-key',
     ]);
   });
@@ -616,8 +619,9 @@ describe('the outputs', () => {
     expect(byName('DashboardUrl')?.Value).toBe(
       'https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#dashboards:name=IletiMerkeziBalanceMonitor',
     );
+    // The combined parameter first, then the two-parameter layout still read where it is missing.
     expect(byName('CredentialParameters')?.Value).toBe(
-      '/iletimerkezi/main/api-key /iletimerkezi/main/api-hash',
+      '/iletimerkezi/main/credentials /iletimerkezi/main/api-key /iletimerkezi/main/api-hash',
     );
     expect(byName('CredentialParameters')?.Description).toContain('npm run credentials -- <account>');
   });
