@@ -1,3 +1,4 @@
+import { type AttributeValue, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   defaultCredentialsParameter,
@@ -298,6 +299,50 @@ describe.concurrent('DynamoDB', () => {
     expect(next).toMatchObject({ notified: 1, problems: 0 });
     expect(onlyPublish(s.aws.publishes)).toMatchObject({ kind: 'low', subject: LOW_SUBJECT });
     expectClean(fn, s.aws.publishes);
+  });
+
+  it('a table written by the release that kept samples is migrated by one Query on the first run, then never queried', async () => {
+    const s = await suite.scenario({ balance: { amount: 90, sms: 585 } });
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const put = (sortKey: string, attributes: Record<string, AttributeValue>) =>
+      suite.dynalite.client.send(
+        new PutItemCommand({
+          TableName: s.tableName,
+          Item: { pk: { S: 'ACCOUNT#main' }, sk: { S: sortKey }, ...attributes },
+        }),
+      );
+    // A WARNING episode told an hour ago, and a day of samples falling 100 TL a day to 90.25 TL.
+    const lowNotice = { level: 'WARNING', at: iso(now - 3_600_000) };
+    await put('STATE', {
+      state: { S: JSON.stringify({ level: 'WARNING', levelSince: iso(now - 86_400_000), lowNotice }) },
+      version: { N: '96' },
+    });
+    for (let quarter = 96; quarter >= 1; quarter--) {
+      const at = iso(now - quarter * 900_000);
+      const amount = Math.round((90.25 + ((quarter - 1) * 100) / 96) * 100) / 100;
+      await put(`SAMPLE#${at}`, { at: { S: at }, amount: { N: String(amount) }, sms: { N: '600' } });
+    }
+
+    const first = await s.run();
+    const line = lastAccountLine(first.fn);
+    const firstCalls = s.aws.calls.map((c) => c.operation);
+    const second = await s.run();
+
+    expect(expectReturned(first.invocation)).toMatchObject({ ok: 1, notified: 0 });
+    expect(firstCalls).toEqual(['GetParameters', 'GetItem', 'Query', 'PutItem']);
+    expect(s.aws.calls.map((c) => c.operation).slice(firstCalls.length)).toEqual([
+      'GetParameters',
+      'GetItem',
+      'PutItem',
+    ]);
+    expect(line.daysToEmpty).toBeGreaterThan(0.85);
+    expect(line.daysToEmpty).toBeLessThan(0.95);
+    const stored = await suite.storedState(s);
+    expect(stored).toMatchObject({ version: 98, state: { level: 'WARNING', lowNotice } });
+    expect(s.publishedKinds()).toEqual([]);
+    expectClean(first.fn);
+    expectClean(second.fn);
   });
 
   it('an unreachable DynamoDB fails the run with the store error logged; the next run delivers', async () => {
