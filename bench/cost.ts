@@ -153,8 +153,9 @@ export function quietRunUnits(sizes: StoredSizes): RunUnits {
 }
 
 /**
- * One account's quiet run as lambda/core/run-checks.ts makes it now: a strongly consistent GetItem
- * of the account's one item (state and history) and its conditional PutItem.
+ * One account's quiet run as lambda/core/run-checks.ts makes it now: a strongly consistent read
+ * of the account's one item (state and history; batched or not, each item is rounded up to 4 KB)
+ * and its conditional PutItem.
  */
 export function itemRunUnits(itemBytes: number): RunUnits {
   return { readUnits: strongReadUnits(itemBytes), writeUnits: writeUnits(itemBytes) };

@@ -201,7 +201,7 @@ async function invoke(
   assertAllChecked(run, accounts.length);
   const dynamoRequests = local.aws.calls
     .slice(callsBefore)
-    .filter((c) => c.operation === 'GetItem' || c.operation === 'PutItem' || c.operation === 'Query').length;
+    .filter((c) => ['BatchGetItem', 'GetItem', 'PutItem', 'Query'].includes(c.operation)).length;
   return {
     run,
     calls: {
@@ -254,7 +254,7 @@ async function coldInvocation(bench: Bench, local: LocalServices): Promise<Stead
   const itemBytes = dynamoItemBytes(await readStateItem(local.dynamo, accountName));
   const units = itemRunUnits(itemBytes);
   print(
-    `  stored item: state and history ${itemBytes} bytes: ${units.readUnits} RRU (GetItem, strongly consistent) + ` +
+    `  stored item: state and history ${itemBytes} bytes: ${units.readUnits} RRU (batched GetItem, strongly consistent) + ` +
       `${units.writeUnits} WRU (conditional PutItem) a run`,
   );
   print(

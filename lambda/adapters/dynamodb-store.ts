@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -18,6 +19,7 @@ import {
 } from '../core/history.js';
 import { isObject } from '../core/json.js';
 import type { StateStore, StoredState } from '../core/ports.js';
+import { mapBounded } from '../core/run-checks.js';
 import { LEVELS } from '../core/types.js';
 import { awsErrorMessage, awsErrorName, isTransientAwsError } from './aws-error.js';
 
@@ -44,9 +46,22 @@ export function sampleSortKey(at: string): string {
   return `${SAMPLE_SORT_KEY_PREFIX}${at}`;
 }
 
+/** BatchGetItem reads at most 100 keys a call. */
+export const BATCH_GET_SIZE = 100;
+/** Batches in flight at once: 500 accounts are five. */
+const BATCH_GET_CONCURRENCY = 5;
+/** Rounds of UnprocessedKeys retried before the rest are left to single reads. */
+const BATCH_GET_ROUNDS = 3;
+/**
+ * A batch read is an optimisation: one that has not answered by then is abandoned, and its
+ * accounts are read alone, under the run's deadline.
+ */
+export const DEFAULT_BATCH_TIMEOUT_MS = 2_000;
+
 export interface DynamoDbStateStoreOptions {
   readonly tableName: string;
   readonly client?: DynamoDBClient;
+  readonly batchTimeoutMs?: number;
   readonly now?: () => number;
   /**
    * Told when stored history was unreadable and started afresh, or old samples were skipped while
@@ -86,9 +101,10 @@ export class StateStoreError extends Error {
 }
 
 /**
- * Alert state and balance history in one item per account, with GetItem and PutItem (and one
- * Query per account, once, to migrate a table written by a release that kept samples). Writes are
- * conditional on a version number, so concurrent runs cannot overwrite each other's decisions.
+ * Alert state and balance history in one item per account: read for all accounts with
+ * BatchGetItem (100 a call) or one by one with GetItem, written with PutItem, and one Query per
+ * account, once, to migrate a table written by a release that kept samples. Writes are conditional
+ * on a version number, so concurrent runs cannot overwrite each other's decisions.
  */
 export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): StateStore {
   const client = options.client ?? new DynamoDBClient({});
@@ -100,7 +116,75 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     [SORT_KEY]: { S: sortKey },
   });
 
+  const batchTimeoutMs = options.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS;
+
+  /** The stored state of an item read, its history decoded, or migrated from the samples once. */
+  const fromItem = async (account: string, item: Record<string, AttributeValue>): Promise<StoredState> => {
+    const stored = parseStateItem(account, item);
+    const encoded = item[HISTORY_ATTRIBUTE]?.S;
+    const history = encoded === undefined ? await migrate(account) : decodeHistory(encoded);
+    if (!history) options.warn?.('unreadable balance history started afresh', { account });
+    // No history and an empty one are the same to the run: both start with the next reading.
+    return history?.last ? { ...stored, history } : stored;
+  };
+
+  /** One batch of at most 100 accounts, its unprocessed keys retried a few rounds. */
+  const batchGet = async (
+    accounts: readonly string[],
+    into: Map<string, StoredState | undefined>,
+  ): Promise<void> => {
+    const byKey = new Map(accounts.map((account) => [accountPartitionKey(account), account]));
+    let keys: Array<Record<string, AttributeValue>> = accounts.map((a) => keyOf(a, STATE_SORT_KEY));
+    const found = new Map<string, Record<string, AttributeValue>>();
+    const abortSignal = AbortSignal.timeout(batchTimeoutMs);
+    for (let round = 0; round < BATCH_GET_ROUNDS && keys.length > 0; round++) {
+      let response: {
+        Responses?: Record<string, Array<Record<string, AttributeValue>>>;
+        UnprocessedKeys?: Record<string, { Keys?: Array<Record<string, AttributeValue>> }>;
+      };
+      try {
+        response = await client.send(
+          new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
+          { abortSignal },
+        );
+      } catch {
+        // Left out of the map: the single reads name the error, per account.
+        return;
+      }
+      for (const item of response.Responses?.[table] ?? []) {
+        const account = byKey.get(item[PARTITION_KEY]?.S ?? '');
+        if (account !== undefined) found.set(account, item);
+      }
+      const unprocessed = response.UnprocessedKeys?.[table]?.Keys ?? [];
+      const pending = new Set(unprocessed.map((key) => key[PARTITION_KEY]?.S));
+      // Every key answered or given back: the rest have no item yet.
+      for (const key of keys) {
+        const pk = key[PARTITION_KEY]?.S;
+        const account = pk === undefined ? undefined : byKey.get(pk);
+        if (account !== undefined && !pending.has(pk) && !found.has(account)) into.set(account, undefined);
+      }
+      keys = unprocessed;
+    }
+    await mapBounded([...found], BATCH_GET_CONCURRENCY, async ([account, item]) => {
+      try {
+        into.set(account, await fromItem(account, item));
+      } catch {
+        // An unreadable item or a failed migration: the single read reports it.
+      }
+    });
+  };
+
   return {
+    async loadMany(accounts: readonly string[]): Promise<ReadonlyMap<string, StoredState | undefined>> {
+      const loaded = new Map<string, StoredState | undefined>();
+      const unique = [...new Set(accounts)];
+      const batches: string[][] = [];
+      for (let i = 0; i < unique.length; i += BATCH_GET_SIZE)
+        batches.push(unique.slice(i, i + BATCH_GET_SIZE));
+      await mapBounded(batches, BATCH_GET_CONCURRENCY, (batch) => batchGet(batch, loaded));
+      return loaded;
+    },
+
     async load(account: string): Promise<StoredState | undefined> {
       let item: Record<string, AttributeValue> | undefined;
       try {
@@ -111,13 +195,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       } catch (error) {
         throw StateStoreError.from('GetItem', account, error);
       }
-      if (!item) return undefined;
-      const stored = parseStateItem(account, item);
-      const encoded = item[HISTORY_ATTRIBUTE]?.S;
-      const history = encoded === undefined ? await migrate(account) : decodeHistory(encoded);
-      if (!history) options.warn?.('unreadable balance history started afresh', { account });
-      // No history and an empty one are the same to the run: both start with the next reading.
-      return history?.last ? { ...stored, history } : stored;
+      return item ? fromItem(account, item) : undefined;
     },
 
     async save(

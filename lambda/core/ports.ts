@@ -38,6 +38,12 @@ export interface StoredState {
 export interface StateStore {
   load(account: string): Promise<StoredState | undefined>;
   /**
+   * The items of many accounts in as few round trips as the store allows: each account read maps
+   * to its state (undefined: no item yet). An account left out of the map could not be read this
+   * way (a failed or unanswered batch, an unreadable item) and is loaded alone. Never rejects.
+   */
+  loadMany?(accounts: readonly string[]): Promise<ReadonlyMap<string, StoredState | undefined>>;
+  /**
    * Writes `state` and `history` as version `expectedVersion + 1` only if the stored version is
    * still `expectedVersion` (0: no item yet). 'conflict' means another run got there first. The
    * item is replaced whole: a save without `history` stores none.

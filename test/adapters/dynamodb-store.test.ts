@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -295,6 +296,113 @@ describe('DynamoDB state store: balance history', () => {
 
     expect(await watched.load('main')).toEqual({ state: okState, version: 2 });
     expect(warn).toHaveBeenCalledWith('unreadable balance history started afresh', { account: 'main' });
+  });
+});
+
+describe('DynamoDB state store: reading many accounts at once', () => {
+  it('reads the items of 250 accounts in three strongly consistent batches of at most 100 keys', async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
+    const mocked = mockClient(client);
+    mocked.on(BatchGetItemCommand).resolves({ Responses: { [table]: [] } });
+    const names = Array.from({ length: 250 }, (_, i) => `acct-${i}`);
+    const keyOf = (name: string) => ({
+      [PARTITION_KEY]: { S: `ACCOUNT#${name}` },
+      [SORT_KEY]: { S: STATE_SORT_KEY },
+    });
+
+    const loaded = await createDynamoDbStateStore({ tableName: table, client }).loadMany?.(names);
+
+    expect(mocked).toHaveReceivedCommandTimes(BatchGetItemCommand, 3);
+    expect(mocked).toHaveReceivedCommandWith(BatchGetItemCommand, {
+      RequestItems: { [table]: { Keys: names.slice(0, 100).map(keyOf), ConsistentRead: true } },
+    });
+    expect(mocked).toHaveReceivedCommandWith(BatchGetItemCommand, {
+      RequestItems: { [table]: { Keys: names.slice(200).map(keyOf), ConsistentRead: true } },
+    });
+    expect(loaded?.size).toBe(250);
+    expect([...(loaded?.values() ?? [])].every((stored) => stored === undefined)).toBe(true);
+    mocked.restore();
+  });
+
+  it('maps each account to its state and history, and an account never saved to undefined', async () => {
+    const history = historyFromSamples([sample(NOW - HOUR, 100, 600), sample(NOW, 90, 550)]);
+    await store.save('main', warningState, 0, history);
+
+    const loaded = await store.loadMany?.(['main', 'backup']);
+
+    expect(loaded).toEqual(
+      new Map([
+        ['main', { state: warningState, version: 1, history }],
+        ['backup', undefined],
+      ]),
+    );
+  });
+
+  it('asks again for the keys DynamoDB gives back unprocessed', async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
+    const mocked = mockClient(client);
+    const key = { [PARTITION_KEY]: { S: 'ACCOUNT#main' }, [SORT_KEY]: { S: STATE_SORT_KEY } };
+    mocked
+      .on(BatchGetItemCommand)
+      .resolvesOnce({ Responses: { [table]: [] }, UnprocessedKeys: { [table]: { Keys: [key] } } })
+      .resolves({
+        Responses: {
+          [table]: [
+            { ...key, state: { S: JSON.stringify(okState) }, version: { N: '3' }, history: { S: '{"v":1}' } },
+          ],
+        },
+      });
+
+    const loaded = await createDynamoDbStateStore({ tableName: table, client }).loadMany?.(['main']);
+
+    expect(loaded?.get('main')).toEqual({ state: okState, version: 3 });
+    expect(mocked).toHaveReceivedCommandTimes(BatchGetItemCommand, 2);
+    mocked.restore();
+  });
+
+  it('leaves out the accounts of a failed batch, so that each is read alone', async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
+    const mocked = mockClient(client);
+    mocked.on(BatchGetItemCommand).rejects(
+      Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+        name: 'ProvisionedThroughputExceededException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    const loaded = await createDynamoDbStateStore({ tableName: table, client }).loadMany?.([
+      'main',
+      'backup',
+    ]);
+
+    expect(loaded?.size).toBe(0);
+    mocked.restore();
+  });
+
+  it('leaves out an unreadable item, so that its single read names the problem', async () => {
+    await putRaw({
+      state: { S: '{"level":"WARN' },
+      version: { N: '3' },
+      [HISTORY_ATTRIBUTE]: { S: '{"v":1}' },
+    });
+    await store.save('backup', okState, 0);
+
+    const loaded = await store.loadMany?.(['main', 'backup']);
+
+    expect(loaded?.has('main')).toBe(false);
+    expect(loaded?.get('backup')).toEqual({ state: okState, version: 1 });
+  });
+
+  it('migrates an item without a history from its samples', async () => {
+    await putRaw({ state: { S: JSON.stringify(okState) }, version: { N: '5' } });
+    await putSample('main', sample(NOW - HOUR, 20, 120));
+
+    expect((await store.loadMany?.(['main']))?.get('main')?.history?.last).toEqual({
+      at: NOW - HOUR,
+      amount: 20,
+      sms: 120,
+    });
   });
 });
 

@@ -204,7 +204,7 @@ describe("the function's permissions", () => {
     ]);
   });
 
-  it('are exactly: its log streams, the credential parameters, three table actions and publishing to the topic', () => {
+  it('are exactly: its log streams, the credential parameters, four table actions and publishing to the topic', () => {
     expect(statementsOfRole(template, ids.fnRole)).toEqual([
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -223,7 +223,7 @@ describe("the function's permissions", () => {
       },
       {
         Sid: 'KeepAlertStateAndSamples',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         Effect: 'Allow',
         Resource: arnOf(ids.table),
       },

@@ -1,4 +1,9 @@
-import { type AttributeValue, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -487,16 +492,39 @@ describe('credentials cached by a warm function', () => {
 });
 
 describe('state and history in one item', () => {
-  it('a quiet run reads the account’s item once and writes it once', async () => {
+  it('a quiet run reads the account’s item once, in a batch, and writes it once', async () => {
     const h = await harness();
     await h.run(0);
     const send = vi.spyOn(dynalite.client, 'send');
     await h.run(0.25);
 
     expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual([
+      'BatchGetItemCommand',
+      'PutItemCommand',
+    ]);
+    send.mockRestore();
+  });
+
+  it('a batched read that fails leaves each account to a read of its own, and the run goes on', async () => {
+    const h = await harness();
+    await h.run(0);
+    const original = dynalite.client.send.bind(dynalite.client);
+    const send = vi.spyOn(dynalite.client, 'send').mockImplementation(((command: unknown) => {
+      if (command instanceof BatchGetItemCommand) {
+        return Promise.reject(
+          Object.assign(new Error('Internal server error'), { name: 'InternalServerError' }),
+        );
+      }
+      return original(command as PutItemCommand);
+    }) as typeof dynalite.client.send);
+    const summary = await h.run(0.25);
+
+    expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual([
+      'BatchGetItemCommand',
       'GetItemCommand',
       'PutItemCommand',
     ]);
+    expect(summary).toMatchObject({ ok: 1, problems: 0 });
     send.mockRestore();
   });
 

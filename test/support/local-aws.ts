@@ -15,7 +15,7 @@ import { isObject, parseJson } from '../../lambda/core/json.js';
 
 export type SsmOperation = 'GetParameters';
 export type SnsOperation = 'Publish';
-export type DynamoDbOperation = 'GetItem' | 'PutItem' | 'Query';
+export type DynamoDbOperation = 'BatchGetItem' | 'GetItem' | 'PutItem' | 'Query';
 export type AwsOperation = SsmOperation | SnsOperation | DynamoDbOperation;
 
 export type AwsFault =
@@ -392,7 +392,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 const KNOWN: Readonly<Record<Service, readonly string[]>> = {
   ssm: ['GetParameters'],
   sns: ['Publish'],
-  dynamodb: ['GetItem', 'PutItem', 'Query'],
+  dynamodb: ['BatchGetItem', 'GetItem', 'PutItem', 'Query'],
 };
 
 function isKnown(service: Service, operation: string): operation is AwsOperation {
