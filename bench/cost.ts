@@ -141,15 +141,58 @@ export interface RunUnits {
 }
 
 /**
- * One account's quiet run, as lambda/core/run-checks.ts makes it: PutItem of the sample, one Query
- * of the samples since the forecast window and the state item after them (strongly consistent; a
- * Query's items are summed, then rounded up to 4 KB), PutItem of the state.
+ * One account's quiet run as releases that kept samples made it, for comparison: PutItem of the
+ * sample, one Query of the samples since the forecast window and the state item after them
+ * (strongly consistent; a Query's items are summed, then rounded up to 4 KB), PutItem of the state.
  */
 export function quietRunUnits(sizes: StoredSizes): RunUnits {
   return {
     readUnits: strongReadUnits(sizes.stateBytes + sizes.samplesRead * sizes.sampleBytes),
     writeUnits: writeUnits(sizes.sampleBytes) + writeUnits(sizes.stateBytes),
   };
+}
+
+/**
+ * One account's quiet run as lambda/core/run-checks.ts makes it now: a strongly consistent read
+ * of the account's one item (state and history; batched or not, each item is rounded up to 4 KB)
+ * and its conditional PutItem.
+ */
+export function itemRunUnits(itemBytes: number): RunUnits {
+  return { readUnits: strongReadUnits(itemBytes), writeUnits: writeUnits(itemBytes) };
+}
+
+/**
+ * The custom metrics a run's log lines create: each distinct namespace, metric name and dimension
+ * values in their embedded metric format blocks is one CloudWatch metric, billed by the month.
+ */
+export function emfMetrics(logText: string): number {
+  const metrics = new Set<string>();
+  for (const line of logText.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (typeof record !== 'object' || record === null) continue;
+    const fields = record as Record<string, unknown>;
+    const aws = fields._aws as { CloudWatchMetrics?: unknown } | undefined;
+    if (!aws || !Array.isArray(aws.CloudWatchMetrics)) continue;
+    for (const directive of aws.CloudWatchMetrics as Array<Record<string, unknown>>) {
+      const dimensionSets = Array.isArray(directive.Dimensions)
+        ? (directive.Dimensions as unknown[][])
+        : [[]];
+      const names = Array.isArray(directive.Metrics) ? (directive.Metrics as Array<{ Name?: unknown }>) : [];
+      for (const metric of names) {
+        for (const set of dimensionSets) {
+          const dims = set.map((d) => `${String(d)}=${String(fields[String(d)])}`).join(',');
+          metrics.add(`${String(directive.Namespace)}|${String(metric.Name)}|${dims}`);
+        }
+      }
+    }
+  }
+  return metrics.size;
 }
 
 export interface MonthlyUsage {
@@ -162,7 +205,7 @@ export interface MonthlyUsage {
   /** Notices a month; each adds one publish and one state write (clearing the delivered claim). */
   readonly notificationsPerMonth: number;
   readonly tableBytes: number;
-  /** SecureString parameters read per run: the credentials cache (5 min) never outlives a 15-min gap. */
+  /** KMS decrypts per run, as the local SSM counted them (a cold start, so the cache saves none). */
   readonly parametersPerRun: number;
   readonly customMetrics: number;
   readonly alarms: number;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { writeMonitorConfig } from '../infra/bundle.js';
 import { SANDBOX_CREDENTIALS } from '../lambda/adapters/sandbox-provider.js';
-import { defaultHashParameter, defaultKeyParameter } from '../lambda/core/config.js';
+import { defaultCredentialsParameter } from '../lambda/core/config.js';
 
 /**
  * The environment of a measured Node process: what the Lambda function gets from the stack, plus
@@ -35,14 +35,14 @@ export function benchAccounts(options: AccountsOptions): Array<Record<string, un
   }));
 }
 
-/** The SSM parameters the accounts read, all holding the sandbox provider's credentials. */
+/**
+ * The SSM parameters the accounts read, as the credentials command writes them: one SecureString
+ * each, holding the sandbox provider's key and hash.
+ */
 export function credentialParameters(accounts: ReadonlyArray<Record<string, unknown>>): Map<string, string> {
   const parameters = new Map<string, string>();
-  for (const account of accounts) {
-    const name = String(account.name);
-    parameters.set(defaultKeyParameter(name), SANDBOX_CREDENTIALS.key);
-    parameters.set(defaultHashParameter(name), SANDBOX_CREDENTIALS.hash);
-  }
+  const value = JSON.stringify({ key: SANDBOX_CREDENTIALS.key, hash: SANDBOX_CREDENTIALS.hash });
+  for (const account of accounts) parameters.set(defaultCredentialsParameter(String(account.name)), value);
   return parameters;
 }
 

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { type AttributeValue, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   accountPartitionKey,
   createDynamoDbStateStore,
   PARTITION_KEY,
-  SAMPLE_SORT_KEY_PREFIX,
   SORT_KEY,
   STATE_SORT_KEY,
 } from '../lambda/adapters/dynamodb-store.js';
@@ -14,15 +13,17 @@ import {
   SANDBOX_BALANCE,
   startProviderServer,
 } from '../lambda/adapters/sandbox-provider.js';
-import { mapBounded } from '../lambda/core/run-checks.js';
+import type { Sample } from '../lambda/core/forecast-types.js';
+import { historyFromSamples } from '../lambda/core/history.js';
 import { type LocalDynamoDb, startDynalite } from '../test/support/dynalite.js';
 import { type LocalAws, startLocalAws } from '../test/support/local-aws.js';
 import { type LocalEndpoints, TABLE_NAME } from './function-env.js';
 
 /**
  * Whole invocations of the artifact in fresh Node processes, against local stand-ins for every
- * service the function calls: SSM and SNS (test/support/local-aws), DynamoDB (dynalite) and the
- * provider (the sandbox server), all on 127.0.0.1.
+ * service the function calls: SSM and SNS (test/support/local-aws), DynamoDB (dynalite, its calls
+ * passed through local-aws so they are counted) and the provider (the sandbox server), all on
+ * 127.0.0.1.
  */
 
 const CHILD_SCRIPT = path.join(import.meta.dirname, 'invoke-child.mjs');
@@ -38,11 +39,11 @@ export interface LocalServices {
 
 export async function startLocalServices(): Promise<LocalServices> {
   const dynamo = await startDynalite();
-  const aws = await startLocalAws();
+  const aws = await startLocalAws({ dynamoDbUpstream: dynamo.endpoint });
   const provider = await startProviderServer();
   await dynamo.createTable(TABLE_NAME);
   return {
-    endpoints: { ssm: aws.endpoint, sns: aws.endpoint, dynamodb: dynamo.endpoint },
+    endpoints: { ssm: aws.endpoint, sns: aws.endpoint, dynamodb: aws.endpoint },
     provider,
     aws,
     dynamo,
@@ -148,52 +149,43 @@ function parseReport(text: string): ChildReport {
 }
 
 /**
- * Fills an account's history as a month of scheduled runs leaves it: one sample per interval over
- * `days`, written through the real state store, balance falling slowly towards now.
+ * Gives an account's state item the history a week of scheduled runs leaves it: one reading per
+ * interval, balance falling slowly towards now, written through the real state store over the
+ * state the function's first run saved.
  */
-export async function seedSamples(
+export async function seedHistory(
   dynamo: LocalDynamoDb,
   account: string,
   options: { readonly days: number; readonly intervalMinutes: number; readonly now: number },
 ): Promise<number> {
   const store = createDynamoDbStateStore({ tableName: TABLE_NAME, client: dynamo.client });
+  const stored = await store.load(account);
+  if (!stored) throw new Error(`account ${account} has no state item to give a history`);
   const count = Math.floor((options.days * 24 * 60) / options.intervalMinutes);
-  const ages = Array.from({ length: count }, (_, i) => i + 1);
-  await mapBounded(ages, 16, (age) =>
-    store.addSample(account, {
+  const samples: Sample[] = Array.from({ length: count }, (_, i) => {
+    const age = count - i;
+    return {
       at: new Date(options.now - age * options.intervalMinutes * 60_000).toISOString(),
       amount: Math.round((SANDBOX_BALANCE.amount + age * 0.05) * 100) / 100,
       sms: SANDBOX_BALANCE.sms + Math.floor(age / 3),
-    }),
-  );
+    };
+  });
+  const saved = await store.save(account, stored.state, stored.version, historyFromSamples(samples));
+  if (saved !== 'saved') throw new Error(`the state item of ${account} changed while seeding its history`);
   return count;
 }
 
-export interface StoredItems {
-  readonly state: Record<string, AttributeValue>;
-  readonly latestSample: Record<string, AttributeValue>;
-}
-
-/** The state item and the newest sample of an account, as the function left them. */
-export async function readStoredItems(dynamo: LocalDynamoDb, account: string): Promise<StoredItems> {
-  const pk = { S: accountPartitionKey(account) };
-  const { Item: state } = await dynamo.client.send(
+/** The state item of an account (state and history), as the function left it. */
+export async function readStateItem(
+  dynamo: LocalDynamoDb,
+  account: string,
+): Promise<Record<string, AttributeValue>> {
+  const { Item: item } = await dynamo.client.send(
     new GetItemCommand({
       TableName: TABLE_NAME,
-      Key: { [PARTITION_KEY]: pk, [SORT_KEY]: { S: STATE_SORT_KEY } },
+      Key: { [PARTITION_KEY]: { S: accountPartitionKey(account) }, [SORT_KEY]: { S: STATE_SORT_KEY } },
     }),
   );
-  const { Items: samples } = await dynamo.client.send(
-    new QueryCommand({
-      TableName: TABLE_NAME,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': { S: SAMPLE_SORT_KEY_PREFIX } },
-      ScanIndexForward: false,
-      Limit: 1,
-    }),
-  );
-  const latestSample = samples?.[0];
-  if (!state || !latestSample) throw new Error(`account ${account} has no state or no sample after its run`);
-  return { state, latestSample };
+  if (!item) throw new Error(`account ${account} has no state item after its run`);
+  return item;
 }

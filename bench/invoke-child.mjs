@@ -2,7 +2,7 @@
 // would, and report the timings and resource usage on file descriptor 3 (stdout stays the function's
 // log output, stderr its errors). Plain JavaScript: a TypeScript loader would add its own start-up
 // time and memory to the figures.
-import { writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const [artifact] = process.argv.slice(2);
@@ -19,6 +19,20 @@ try {
 }
 const endMs = performance.now();
 const usage = process.resourceUsage();
+/**
+ * Peak RSS of this process image. getrusage's maxRSS is no use on Linux: the kernel carries the
+ * high-water mark of the forked parent's memory across exec, so a child of a large bench process
+ * would report the parent's size. /proc's VmHWM starts afresh with the new image.
+ */
+function peakRssKb() {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return Number(match[1]);
+  } catch {
+    // Not Linux: maxRSS is the best there is.
+  }
+  return usage.maxRSS;
+}
 writeSync(
   3,
   JSON.stringify({
@@ -26,9 +40,12 @@ writeSync(
     handlerMs: endMs - initMs,
     totalMs: endMs,
     cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
-    maxRssKb: usage.maxRSS,
+    maxRssKb: peakRssKb(),
     ...(error === undefined ? {} : { error }),
   }),
 );
+// The function's log lines may still be queued on the pipe (hundreds of accounts write faster
+// than the reader drains): Lambda keeps them, so exiting must not drop them.
+await new Promise((resolve) => process.stdout.write('', resolve));
 // Keep-alive sockets of the SDK clients would hold the process open; Lambda freezes it instead.
 process.exit(0);

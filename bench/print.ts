@@ -33,7 +33,15 @@ export const RESULT_NAMES = [
   'scale_10_ms',
   'scale_50_ms',
   'scale_50_over_1',
+  'scale_500_ms',
+  'scale_500_over_1',
+  'peak_rss_mb_500',
+  'dynamodb_requests_per_account_run',
+  'read_units_per_account_run',
   'monthly_cost_usd',
+  'monthly_cost_usd_50',
+  'monthly_cost_usd_500',
+  'marginal_account_usd',
   'dashboard_monthly_usd',
 ] as const;
 

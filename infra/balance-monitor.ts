@@ -241,7 +241,7 @@ export class BalanceMonitor extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'KeepAlertStateAndSamples',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         resources: [this.table.tableArn],
       }),
     );

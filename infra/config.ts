@@ -7,6 +7,7 @@ import {
   DEFAULT_DEADLINE_MS,
   DEFAULT_POLICY,
   DEFAULT_TIME_ZONE,
+  defaultCredentialsParameter,
   defaultHashParameter,
   defaultKeyParameter,
   describe,
@@ -77,6 +78,7 @@ export interface PolicyInput {
 
 export interface AccountInput {
   readonly name: string;
+  readonly credentialsParameter?: string;
   readonly keyParameter?: string;
   readonly hashParameter?: string;
   readonly baseUrl?: string;
@@ -601,6 +603,8 @@ function sameJson(a: unknown, b: unknown): boolean {
 export function compactMonitorConfig(config: MonitorConfig): Record<string, unknown> {
   const accounts = config.accounts.map((a) => {
     const out: Record<string, unknown> = { name: a.name };
+    if (a.credentialsParameter !== defaultCredentialsParameter(a.name))
+      out.credentialsParameter = a.credentialsParameter;
     if (a.keyParameter !== defaultKeyParameter(a.name)) out.keyParameter = a.keyParameter;
     if (a.hashParameter !== defaultHashParameter(a.name)) out.hashParameter = a.hashParameter;
     if (a.baseUrl !== DEFAULT_BASE_URL) out.baseUrl = a.baseUrl;

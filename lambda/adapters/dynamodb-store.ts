@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -7,22 +8,35 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AlertState } from '../core/alert-state.js';
 import type { Sample } from '../core/forecast-types.js';
+import {
+  decodeHistory,
+  EMPTY_HISTORY,
+  encodeHistory,
+  HISTORY_HOURS,
+  type History,
+  HOUR_MS,
+  historyFromSamples,
+} from '../core/history.js';
 import { isObject } from '../core/json.js';
 import type { StateStore, StoredState } from '../core/ports.js';
+import { mapBounded } from '../core/run-checks.js';
 import { LEVELS } from '../core/types.js';
 import { awsErrorMessage, awsErrorName, isTransientAwsError } from './aws-error.js';
 
 /**
  * The table layout, shared with the CDK construct and the tests so the names cannot drift.
- * One partition per account: its state item and its balance samples, sorted by time.
+ * One partition per account holding one item: its alert state and its balance history. Releases
+ * before the history kept one SAMPLE# item per reading beside it; they are read once, to build the
+ * history of a state item that has none, and expire by their TTL.
  */
 export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
-/** The table's TTL attribute: samples carry it, the state item never does. */
+/** The table's TTL attribute: the old samples carry it, the state item never does. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 export const STATE_SORT_KEY = 'STATE';
 export const SAMPLE_SORT_KEY_PREFIX = 'SAMPLE#';
-export const DEFAULT_SAMPLE_TTL_DAYS = 35;
+/** The attribute of the state item that holds the encoded history (lambda/core/history.ts). */
+export const HISTORY_ATTRIBUTE = 'history';
 
 export function accountPartitionKey(account: string): string {
   return `ACCOUNT#${account}`;
@@ -32,16 +46,27 @@ export function sampleSortKey(at: string): string {
   return `${SAMPLE_SORT_KEY_PREFIX}${at}`;
 }
 
-const DAY_SECONDS = 86_400;
+/** BatchGetItem reads at most 100 keys a call. */
+export const BATCH_GET_SIZE = 100;
+/** Batches in flight at once: 500 accounts are five. */
+const BATCH_GET_CONCURRENCY = 5;
+/** Rounds of UnprocessedKeys retried before the rest are left to single reads. */
+const BATCH_GET_ROUNDS = 3;
+/**
+ * A batch read is an optimisation: one that has not answered by then is abandoned, and its
+ * accounts are read alone, under the run's deadline.
+ */
+export const DEFAULT_BATCH_TIMEOUT_MS = 2_000;
 
 export interface DynamoDbStateStoreOptions {
   readonly tableName: string;
   readonly client?: DynamoDBClient;
-  readonly sampleTtlDays?: number;
+  readonly batchTimeoutMs?: number;
   readonly now?: () => number;
   /**
-   * Told when stored samples were unreadable and left out of a forecast (a sample is history, not
-   * state: one bad item must not stop the balance check). Counts only, never item contents.
+   * Told when stored history was unreadable and started afresh, or old samples were skipped while
+   * migrating (history is not state: one bad item must not stop the balance check). Counts only,
+   * never item contents.
    */
   readonly warn?: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -76,14 +101,14 @@ export class StateStoreError extends Error {
 }
 
 /**
- * Alert state and balance samples on one DynamoDB table, with GetItem, PutItem and Query only
- * (the function's IAM policy allows exactly these). State writes are conditional on a version
- * number, so concurrent runs cannot overwrite each other's decisions.
+ * Alert state and balance history in one item per account: read for all accounts with
+ * BatchGetItem (100 a call) or one by one with GetItem, written with PutItem, and one Query per
+ * account, once, to migrate a table written by a release that kept samples. Writes are conditional
+ * on a version number, so concurrent runs cannot overwrite each other's decisions.
  */
 export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): StateStore {
   const client = options.client ?? new DynamoDBClient({});
   const table = options.tableName;
-  const ttlSeconds = (options.sampleTtlDays ?? DEFAULT_SAMPLE_TTL_DAYS) * DAY_SECONDS;
   const now = options.now ?? Date.now;
 
   const keyOf = (account: string, sortKey: string): Record<string, AttributeValue> => ({
@@ -91,7 +116,75 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     [SORT_KEY]: { S: sortKey },
   });
 
+  const batchTimeoutMs = options.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS;
+
+  /** The stored state of an item read, its history decoded, or migrated from the samples once. */
+  const fromItem = async (account: string, item: Record<string, AttributeValue>): Promise<StoredState> => {
+    const stored = parseStateItem(account, item);
+    const encoded = item[HISTORY_ATTRIBUTE]?.S;
+    const history = encoded === undefined ? await migrate(account) : decodeHistory(encoded);
+    if (!history) options.warn?.('unreadable balance history started afresh', { account });
+    // No history and an empty one are the same to the run: both start with the next reading.
+    return history?.last ? { ...stored, history } : stored;
+  };
+
+  /** One batch of at most 100 accounts, its unprocessed keys retried a few rounds. */
+  const batchGet = async (
+    accounts: readonly string[],
+    into: Map<string, StoredState | undefined>,
+  ): Promise<void> => {
+    const byKey = new Map(accounts.map((account) => [accountPartitionKey(account), account]));
+    let keys: Array<Record<string, AttributeValue>> = accounts.map((a) => keyOf(a, STATE_SORT_KEY));
+    const found = new Map<string, Record<string, AttributeValue>>();
+    const abortSignal = AbortSignal.timeout(batchTimeoutMs);
+    for (let round = 0; round < BATCH_GET_ROUNDS && keys.length > 0; round++) {
+      let response: {
+        Responses?: Record<string, Array<Record<string, AttributeValue>>>;
+        UnprocessedKeys?: Record<string, { Keys?: Array<Record<string, AttributeValue>> }>;
+      };
+      try {
+        response = await client.send(
+          new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
+          { abortSignal },
+        );
+      } catch {
+        // Left out of the map: the single reads name the error, per account.
+        return;
+      }
+      for (const item of response.Responses?.[table] ?? []) {
+        const account = byKey.get(item[PARTITION_KEY]?.S ?? '');
+        if (account !== undefined) found.set(account, item);
+      }
+      const unprocessed = response.UnprocessedKeys?.[table]?.Keys ?? [];
+      const pending = new Set(unprocessed.map((key) => key[PARTITION_KEY]?.S));
+      // Every key answered or given back: the rest have no item yet.
+      for (const key of keys) {
+        const pk = key[PARTITION_KEY]?.S;
+        const account = pk === undefined ? undefined : byKey.get(pk);
+        if (account !== undefined && !pending.has(pk) && !found.has(account)) into.set(account, undefined);
+      }
+      keys = unprocessed;
+    }
+    await mapBounded([...found], BATCH_GET_CONCURRENCY, async ([account, item]) => {
+      try {
+        into.set(account, await fromItem(account, item));
+      } catch {
+        // An unreadable item or a failed migration: the single read reports it.
+      }
+    });
+  };
+
   return {
+    async loadMany(accounts: readonly string[]): Promise<ReadonlyMap<string, StoredState | undefined>> {
+      const loaded = new Map<string, StoredState | undefined>();
+      const unique = [...new Set(accounts)];
+      const batches: string[][] = [];
+      for (let i = 0; i < unique.length; i += BATCH_GET_SIZE)
+        batches.push(unique.slice(i, i + BATCH_GET_SIZE));
+      await mapBounded(batches, BATCH_GET_CONCURRENCY, (batch) => batchGet(batch, loaded));
+      return loaded;
+    },
+
     async load(account: string): Promise<StoredState | undefined> {
       let item: Record<string, AttributeValue> | undefined;
       try {
@@ -102,10 +195,15 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       } catch (error) {
         throw StateStoreError.from('GetItem', account, error);
       }
-      return item ? parseStateItem(account, item) : undefined;
+      return item ? fromItem(account, item) : undefined;
     },
 
-    async save(account: string, state: AlertState, expectedVersion: number): Promise<'saved' | 'conflict'> {
+    async save(
+      account: string,
+      state: AlertState,
+      expectedVersion: number,
+      history?: History,
+    ): Promise<'saved' | 'conflict'> {
       if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
         throw new RangeError(`expected version must be a whole number ≥ 0, got ${expectedVersion}`);
       }
@@ -120,6 +218,8 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
               version: { N: String(expectedVersion + 1) },
               level: { S: state.level },
               updatedAt: { S: new Date(now()).toISOString() },
+              // Always written, empty or not: an item without it is one to migrate.
+              [HISTORY_ATTRIBUTE]: { S: encodeHistory(history ?? EMPTY_HISTORY) },
             },
             ...(first
               ? { ConditionExpression: `attribute_not_exists(${PARTITION_KEY})` }
@@ -136,43 +236,16 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
         throw StateStoreError.from('PutItem', account, error);
       }
     },
-
-    async addSample(account: string, sample: Sample): Promise<void> {
-      const atMs = Date.parse(sample.at);
-      if (!Number.isFinite(atMs) || !Number.isFinite(sample.amount) || !Number.isFinite(sample.sms)) {
-        throw new RangeError(`sample of account ${account} needs a valid time, amount and sms`);
-      }
-      // One canonical form keeps the sort key in time order.
-      const at = new Date(atMs).toISOString();
-      try {
-        await client.send(
-          new PutItemCommand({
-            TableName: table,
-            Item: {
-              ...keyOf(account, sampleSortKey(at)),
-              amount: { N: String(sample.amount) },
-              sms: { N: String(sample.sms) },
-              at: { S: at },
-              [TTL_ATTRIBUTE]: { N: String(Math.floor(atMs / 1000) + ttlSeconds) },
-            },
-          }),
-        );
-      } catch (error) {
-        throw StateStoreError.from('PutItem', account, error);
-      }
-    },
-
-    loadWithSamples,
   };
 
-  /** The state item sorts right after the samples ("SAMPLE#…" < "STATE"): one Query reads both. */
-  async function loadWithSamples(
-    account: string,
-    since: Date,
-  ): Promise<{ stored?: StoredState; samples: Sample[] }> {
-    if (!Number.isFinite(since.getTime())) throw new RangeError('the samples need a valid start date');
+  /**
+   * The history of a state item written before the history existed, from the samples of the last
+   * week: one Query, once per account (the next save stores the history, and no sample is written
+   * again).
+   */
+  async function migrate(account: string): Promise<History> {
+    const since = new Date(now() - HISTORY_HOURS * HOUR_MS).toISOString();
     const samples: Sample[] = [];
-    let stored: StoredState | undefined;
     let skipped = 0;
     let startKey: Record<string, AttributeValue> | undefined;
     do {
@@ -188,8 +261,8 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
             ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
             ExpressionAttributeValues: {
               ':pk': { S: accountPartitionKey(account) },
-              ':from': { S: sampleSortKey(since.toISOString()) },
-              ':to': { S: STATE_SORT_KEY },
+              ':from': { S: sampleSortKey(since) },
+              ':to': { S: sampleSortKey('~') },
             },
             ConsistentRead: true,
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -199,10 +272,6 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
         throw StateStoreError.from('Query', account, error);
       }
       for (const item of page.Items ?? []) {
-        if (item[SORT_KEY]?.S === STATE_SORT_KEY) {
-          stored = parseStateItem(account, item);
-          continue;
-        }
         const sample = parseSample(item);
         if (sample) samples.push(sample);
         else skipped++;
@@ -210,7 +279,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     if (skipped > 0) options.warn?.('unreadable balance samples skipped', { account, skipped });
-    return stored ? { stored, samples } : { samples };
+    return historyFromSamples(samples);
   }
 }
 

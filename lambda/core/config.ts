@@ -36,6 +36,9 @@ export interface AlertPolicy {
 
 export interface AccountConfig {
   readonly name: string;
+  /** One SecureString holding {"key":"…","hash":"…"}: one decrypt a run. */
+  readonly credentialsParameter: string;
+  /** The two-parameter layout, read when `credentialsParameter` does not exist. */
   readonly keyParameter: string;
   readonly hashParameter: string;
   /** An origin; the client always appends /v1/get-balance/json. */
@@ -80,6 +83,10 @@ export const DEFAULT_DEADLINE_MS = 15_000;
  */
 export const MAX_ACCOUNTS = 500;
 
+export function defaultCredentialsParameter(account: string): string {
+  return `/iletimerkezi/${account}/credentials`;
+}
+
 export function defaultKeyParameter(account: string): string {
   return `/iletimerkezi/${account}/api-key`;
 }
@@ -89,7 +96,7 @@ export function defaultHashParameter(account: string): string {
 }
 
 /** The account fields that name an SSM parameter holding a credential; each must be the account's own. */
-export const CREDENTIAL_PARAMETER_FIELDS = ['keyParameter', 'hashParameter'] as const;
+export const CREDENTIAL_PARAMETER_FIELDS = ['credentialsParameter', 'keyParameter', 'hashParameter'] as const;
 export type CredentialParameterField = (typeof CREDENTIAL_PARAMETER_FIELDS)[number];
 
 /** Each credential parameter an account names, with the field that names it. */
@@ -348,7 +355,15 @@ function parseAccount(
     c.error(path, `must be an object with at least "name" and "thresholds", got ${describe(value)}`);
     return undefined;
   }
-  c.unknownKeys(path, value, ['name', 'keyParameter', 'hashParameter', 'baseUrl', 'thresholds', 'policy']);
+  c.unknownKeys(path, value, [
+    'name',
+    'credentialsParameter',
+    'keyParameter',
+    'hashParameter',
+    'baseUrl',
+    'thresholds',
+    'policy',
+  ]);
   if (value.name === undefined) c.error(`${path}.name`, 'is required');
   const name = c.string(
     `${path}.name`,
@@ -360,6 +375,13 @@ function parseAccount(
   const parameterHint = 'must be an SSM parameter name like /iletimerkezi/main/api-key';
   return {
     name,
+    credentialsParameter: c.string(
+      `${path}.credentialsParameter`,
+      value.credentialsParameter,
+      defaultCredentialsParameter(name),
+      PARAMETER_NAME,
+      'must be an SSM parameter name like /iletimerkezi/main/credentials',
+    ),
     keyParameter: c.string(
       `${path}.keyParameter`,
       value.keyParameter,

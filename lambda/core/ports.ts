@@ -1,6 +1,6 @@
 import type { AlertState } from './alert-state.js';
 import type { AccountConfig } from './config.js';
-import type { Sample } from './forecast-types.js';
+import type { History } from './history.js';
 import type { Notification, RenderedMessage } from './notification.js';
 import type { Balance, Credentials, Outcome } from './types.js';
 
@@ -17,23 +17,43 @@ export interface BalanceReader {
 export interface CredentialSource {
   /** One entry per account name; a missing parameter is a `config` failure naming it. Never throws. */
   load(accounts: readonly AccountConfig[]): Promise<ReadonlyMap<string, Outcome<Credentials>>>;
+  /**
+   * The account's credentials read again, past any cache: after the provider refused cached ones
+   * (a key rotated since). Never throws. A source without a cache leaves it out.
+   */
+  reload?(account: AccountConfig): Promise<Outcome<Credentials>>;
 }
 
 export interface StoredState {
   readonly state: AlertState;
   readonly version: number;
+  /** The account's balance history, kept in the same item; absent until the first reading. */
+  readonly history?: History;
 }
 
+/**
+ * One item per account: its alert state and its balance history, read and written together, so a
+ * quiet run costs one read and one conditional write whatever the length of the history.
+ */
 export interface StateStore {
   load(account: string): Promise<StoredState | undefined>;
   /**
-   * Writes `state` as version `expectedVersion + 1` only if the stored version is still
-   * `expectedVersion` (0: no item yet). 'conflict' means another run got there first.
+   * The items of many accounts in as few round trips as the store allows: each account read maps
+   * to its state (undefined: no item yet). An account left out of the map could not be read this
+   * way (a failed or unanswered batch, an unreadable item) and is loaded alone. Never rejects.
    */
-  save(account: string, state: AlertState, expectedVersion: number): Promise<'saved' | 'conflict'>;
-  addSample(account: string, sample: Sample): Promise<void>;
-  /** The state, and the samples at or after `since` (oldest first), in one round trip where the store can. */
-  loadWithSamples(account: string, since: Date): Promise<{ stored?: StoredState; samples: Sample[] }>;
+  loadMany?(accounts: readonly string[]): Promise<ReadonlyMap<string, StoredState | undefined>>;
+  /**
+   * Writes `state` and `history` as version `expectedVersion + 1` only if the stored version is
+   * still `expectedVersion` (0: no item yet). 'conflict' means another run got there first. The
+   * item is replaced whole: a save without `history` stores none.
+   */
+  save(
+    account: string,
+    state: AlertState,
+    expectedVersion: number,
+    history?: History,
+  ): Promise<'saved' | 'conflict'>;
 }
 
 export interface Notifier {

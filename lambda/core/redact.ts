@@ -1,5 +1,6 @@
+import type { AccountConfig } from './config.js';
 import type { CredentialSource } from './ports.js';
-import { type Failure, failure, type Outcome } from './types.js';
+import { type Credentials, type Failure, failure, type Outcome } from './types.js';
 
 /**
  * The one redactor of the project: every text that leaves the monitor (log lines, notices, errors,
@@ -78,16 +79,23 @@ export function createSecretRegistry(): SecretRegistry {
   };
 }
 
-/** The credential source, with every credential it hands out added to the registry first. */
+/**
+ * The credential source, with every credential it hands out added to the registry first, and
+ * everything else it offers (a re-read after a rejected login) kept.
+ */
 export function registeringSecrets(source: CredentialSource, registry: SecretRegistry): CredentialSource {
+  const learn = (outcome: Outcome<Credentials>): Outcome<Credentials> => {
+    if (outcome.ok) registry.add(outcome.value.key, outcome.value.hash);
+    return outcome;
+  };
+  const reload = source.reload?.bind(source);
   return {
     async load(accounts) {
       const loaded = await source.load(accounts);
-      for (const outcome of loaded.values()) {
-        if (outcome.ok) registry.add(outcome.value.key, outcome.value.hash);
-      }
+      for (const outcome of loaded.values()) learn(outcome);
       return loaded;
     },
+    ...(reload ? { reload: async (account: AccountConfig) => learn(await reload(account)) } : {}),
   };
 }
 

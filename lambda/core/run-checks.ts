@@ -1,7 +1,7 @@
 import { type AlertState, type Observation, type PendingNotification, transition } from './alert-state.js';
 import type { AccountConfig, MonitorConfig } from './config.js';
-import { forecastBalance } from './forecast.js';
 import type { Sample } from './forecast-types.js';
+import { EMPTY_HISTORY, forecastFromHistory, type History, recordReading } from './history.js';
 import type { Notification } from './notification.js';
 import type {
   AccountReport,
@@ -48,8 +48,6 @@ export interface RunOptions {
    * publish is under way (seconds, bounded by the SDK's request timeout), and never past its deadline.
    */
   readonly claimTtlMs?: number;
-  /** How far back the forecast looks; samples are kept about 35 days. */
-  readonly forecastWindowDays?: number;
   /**
    * The scheduled run this is (the scheduler's scheduled time). Every delivery of one run carries
    * the same id, so a duplicate delivery, or a retry after an error, does not record its
@@ -68,22 +66,21 @@ export interface RunSummary {
 }
 
 export const DEFAULT_CLAIM_TTL_MS = 5 * 60_000;
-/**
- * A week of samples (672 at 15 minutes) gives a steady burn rate; reading all 35 days kept at every
- * run cost 89 read units and pushed a 128 MB function to 110 MB peak RSS (measured by npm run bench).
- */
-export const DEFAULT_FORECAST_WINDOW_DAYS = 7;
 const SAVE_ATTEMPTS = 5;
-const DAY_MS = 86_400_000;
 
 export async function runChecks(
   config: MonitorConfig,
   deps: RunDeps,
   options: RunOptions,
 ): Promise<RunSummary> {
-  const credentials = await deps.credentials.load(config.accounts);
+  // The credentials and every account's state item, side by side: a batched read of the items
+  // leaves each check one conditional write in a quiet run.
+  const [credentials, prefetched] = await Promise.all([
+    deps.credentials.load(config.accounts),
+    prefetchStates(deps.store, config.accounts),
+  ]);
   const reports = await mapBounded(config.accounts, config.concurrency, (account) =>
-    checkAccountBefore(account, credentials.get(account.name), deps, options),
+    checkAccountBefore(account, credentials.get(account.name), prefetched, deps, options),
   );
   for (const report of reports) deps.telemetry.accountChecked(report);
   return {
@@ -94,6 +91,19 @@ export async function runChecks(
     problems: reports.filter((r) => r.publishError || r.storeError).length,
     accounts: reports,
   };
+}
+
+/** The states the store can read in batches; an account missing from the map is read alone. */
+async function prefetchStates(
+  store: StateStore,
+  accounts: readonly AccountConfig[],
+): Promise<ReadonlyMap<string, StoredState | undefined>> {
+  if (!store.loadMany) return new Map();
+  try {
+    return await store.loadMany(accounts.map((a) => a.name));
+  } catch {
+    return new Map();
+  }
 }
 
 /** Runs `work` over `items`, at most `limit` at a time, keeping the order of the results. */
@@ -118,6 +128,7 @@ export async function mapBounded<T, R>(
 async function checkAccountBefore(
   account: AccountConfig,
   credentials: Outcome<Credentials> | undefined,
+  prefetched: ReadonlyMap<string, StoredState | undefined>,
   deps: RunDeps,
   options: RunOptions,
 ): Promise<AccountReport> {
@@ -137,7 +148,10 @@ async function checkAccountBefore(
     );
   });
   try {
-    return await Promise.race([checkAccount(account, credentials, deps, options, started), cutOff]);
+    return await Promise.race([
+      checkAccount(account, credentials, prefetched, deps, options, started),
+      cutOff,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -146,11 +160,12 @@ async function checkAccountBefore(
 async function checkAccount(
   account: AccountConfig,
   credentials: Outcome<Credentials> | undefined,
+  prefetched: ReadonlyMap<string, StoredState | undefined>,
   deps: RunDeps,
   options: RunOptions,
   started: number,
 ): Promise<AccountReport> {
-  const reading: Outcome<Balance> = !credentials
+  let reading: Outcome<Balance> = !credentials
     ? {
         ok: false,
         failure: { kind: 'config', message: `no credentials were loaded for account ${account.name}` },
@@ -158,6 +173,17 @@ async function checkAccount(
     : credentials.ok
       ? await deps.reader.read(account, credentials.value, readingDeadline(options.deadlineAt))
       : credentials;
+  // Credentials cached by a warm function may predate a rotation: refused ones are read again
+  // from SSM, and tried once more if they changed, before anyone is told of an auth failure.
+  if (!reading.ok && reading.failure.kind === 'auth' && credentials?.ok && deps.credentials.reload) {
+    const again = await deps.credentials.reload(account);
+    if (
+      again.ok &&
+      (again.value.key !== credentials.value.key || again.value.hash !== credentials.value.hash)
+    ) {
+      reading = await deps.reader.read(account, again.value, readingDeadline(options.deadlineAt));
+    }
+  }
   const now = deps.clock();
   const base = {
     account: account.name,
@@ -173,21 +199,24 @@ async function checkAccount(
     durationMs: Math.round(performance.now() - started),
   });
 
-  let observation: Observation;
+  // One read, batched with the other accounts' where it could be: the state item holds the alert
+  // state and the balance history together. A stale batched read only costs a lost conditional
+  // write and a re-read.
   let stored: StoredState | undefined;
   try {
-    if (reading.ok) {
-      ({ observation, stored } = await observeBalance(account, reading.value, now, deps.store, options));
-    } else {
-      observation = { ok: false, failure: reading.failure };
-      stored = await deps.store.load(account.name);
-    }
+    stored = prefetched.has(account.name)
+      ? prefetched.get(account.name)
+      : await deps.store.load(account.name);
   } catch (error) {
     return finish({ ...readingLevel, storeError: describeError(error) });
   }
+  const sample: Sample | undefined = reading.ok
+    ? { at: now.toISOString(), amount: reading.value.amount, sms: reading.value.sms }
+    : undefined;
+  const observation = observe(account, reading, sample, stored, now);
 
   try {
-    const delivery = await decideAndDeliver(account, observation, stored, now, deps, options);
+    const delivery = await decideAndDeliver(account, observation, sample, stored, now, deps, options);
     return finish({
       level: delivery.level,
       ...(observation.ok && observation.forecast ? { forecast: observation.forecast } : {}),
@@ -206,30 +235,18 @@ function readingDeadline(deadlineAt: number): number {
   return deadlineAt - Math.min(2_000, Math.max(0, left / 3));
 }
 
-/**
- * Records the reading as a sample and reads the state with the samples since the forecast window
- * began, in parallel: one round trip for the sample, one for the state and the samples together.
- */
-async function observeBalance(
+/** What this run learned, with the forecast from the history this reading extends. */
+function observe(
   account: AccountConfig,
-  balance: Balance,
+  reading: Outcome<Balance>,
+  sample: Sample | undefined,
+  stored: StoredState | undefined,
   now: Date,
-  store: StateStore,
-  options: RunOptions,
-): Promise<{ observation: Observation; stored?: StoredState }> {
-  const sample: Sample = { at: now.toISOString(), amount: balance.amount, sms: balance.sms };
-  const since = new Date(
-    now.getTime() - (options.forecastWindowDays ?? DEFAULT_FORECAST_WINDOW_DAYS) * DAY_MS,
-  );
-  const [, read] = await Promise.all([
-    store.addSample(account.name, sample),
-    store.loadWithSamples(account.name, since),
-  ]);
-  // The query may or may not have seen the sample written beside it: count it once either way.
-  const samples = [...read.samples.filter((s) => Date.parse(s.at) !== now.getTime()), sample];
-  const forecast = forecastBalance(samples, now, account.thresholds);
-  const observation: Observation = forecast ? { ok: true, balance, forecast } : { ok: true, balance };
-  return read.stored ? { observation, stored: read.stored } : { observation };
+): Observation {
+  if (!reading.ok) return { ok: false, failure: reading.failure };
+  const history = sample ? recordReading(stored?.history ?? EMPTY_HISTORY, sample) : EMPTY_HISTORY;
+  const forecast = forecastFromHistory(history, now, account.thresholds);
+  return forecast ? { ok: true, balance: reading.value, forecast } : { ok: true, balance: reading.value };
 }
 
 interface Delivery {
@@ -242,6 +259,7 @@ interface Delivery {
 async function decideAndDeliver(
   account: AccountConfig,
   observation: Observation,
+  sample: Sample | undefined,
   firstRead: StoredState | undefined,
   now: Date,
   deps: RunDeps,
@@ -265,11 +283,14 @@ async function decideAndDeliver(
     }
     const stamped = options.runId && !recorded ? { ...next, runId: options.runId } : next;
     const toSave = claim ? { ...stamped, pending: claim } : stamped;
-    if ((await deps.store.save(account.name, toSave, version)) === 'conflict') continue;
+    // The reading joins the history in the same write that records the observation, so a run
+    // recorded already (a duplicate delivery) does not count its reading twice.
+    const history = nextHistory(stored?.history, recorded ? undefined : sample);
+    if ((await deps.store.save(account.name, toSave, version, history)) === 'conflict') continue;
     if (!claim) return { level: next.level };
 
     const claimed = claim;
-    const saved: StoredState = { state: toSave, version: version + 1 };
+    const saved: StoredState = { state: toSave, version: version + 1, history };
     if (Date.now() >= options.deadlineAt) {
       // The run is being cut off: the claim expires and a later run publishes the notice.
       return { level: next.level, storeError: 'deadline reached before the claimed notice was published' };
@@ -313,6 +334,11 @@ async function decideAndDeliver(
   throw new Error(
     `state of ${account.name} kept changing under concurrent runs; gave up after ${SAVE_ATTEMPTS} tries`,
   );
+}
+
+function nextHistory(stored: History | undefined, sample: Sample | undefined): History {
+  const history = stored ?? EMPTY_HISTORY;
+  return sample ? recordReading(history, sample) : history;
 }
 
 /** Without a run id, two runs this close together that collided are deliveries of the same run. */
@@ -370,7 +396,8 @@ async function settleClaim(
   let current: StoredState | undefined = saved;
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
     if (!current || current.state.pending?.claimId !== claim.claimId) return true;
-    if ((await store.save(account, settle(current.state), current.version)) === 'saved') return true;
+    const history = current.history ?? EMPTY_HISTORY;
+    if ((await store.save(account, settle(current.state), current.version, history)) === 'saved') return true;
     current = await store.load(account);
   }
   return false;

@@ -3,32 +3,48 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { awsErrorMessage, awsErrorName } from '../adapters/aws-error.js';
-import { defaultHashParameter, defaultKeyParameter, parseMonitorConfig } from '../core/config.js';
+import {
+  defaultCredentialsParameter,
+  defaultHashParameter,
+  defaultKeyParameter,
+  parseMonitorConfig,
+} from '../core/config.js';
 import { createRedactor } from '../core/redact.js';
 
 /**
- * `npm run credentials -- <account>`: stores an account's API key and hash as two SSM
- * SecureStrings, the step before deploy (CloudFormation cannot create SecureStrings). The values
- * are prompted for without echo, or read as two lines from a pipe, never taken as arguments, so
- * they stay out of shell history and the process list.
+ * `npm run credentials -- <account>`: stores an account's API key and hash in one SSM
+ * SecureString, `{"key":"…","hash":"…"}`, the step before deploy (CloudFormation cannot create
+ * SecureStrings); the monitor decrypts it once a run. `--pair` (or naming the key and hash
+ * parameters) writes the two-parameter layout of earlier releases instead. The values are
+ * prompted for without echo, or read as two lines from a pipe, never taken as arguments, so they
+ * stay out of shell history and the process list.
  */
 
 export const CREDENTIALS_USAGE =
-  'Usage: npm run credentials -- <account> [--key-parameter NAME] [--hash-parameter NAME] [--kms-key-id ID] [--region R]';
+  'Usage: npm run credentials -- <account> [--credentials-parameter NAME] [--pair [--key-parameter NAME] [--hash-parameter NAME]] [--kms-key-id ID] [--region R]';
 
 export interface StoreOptions {
+  /** The combined parameter's name (default /iletimerkezi/<account>/credentials). */
+  readonly credentialsParameter?: string;
+  /** Write the two-parameter layout instead; implied by either of its names. */
+  readonly pair?: boolean;
   readonly keyParameter?: string;
   readonly hashParameter?: string;
   /** A customer-managed KMS key; without it SSM uses the account's aws/ssm key. */
   readonly kmsKeyId?: string;
 }
 
+/** The names written, in order, never the values. */
 export interface StoredParameters {
-  readonly keyParameter: string;
-  readonly hashParameter: string;
+  readonly layout: 'combined' | 'pair';
+  readonly parameters: readonly string[];
 }
 
-/** Writes both SecureStrings, overwriting earlier values; resolves with the names written. */
+function writesPair(options: StoreOptions): boolean {
+  return options.pair === true || options.keyParameter !== undefined || options.hashParameter !== undefined;
+}
+
+/** Writes the SecureString(s), overwriting earlier values; resolves with the names written. */
 export async function storeCredentials(
   client: SSMClient,
   account: string,
@@ -36,12 +52,13 @@ export async function storeCredentials(
   hash: string,
   options: StoreOptions = {},
 ): Promise<StoredParameters> {
-  const keyParameter = options.keyParameter ?? defaultKeyParameter(account);
-  const hashParameter = options.hashParameter ?? defaultHashParameter(account);
-  for (const [name, value] of [
-    [keyParameter, key],
-    [hashParameter, hash],
-  ] as const) {
+  const writes: Array<readonly [string, string]> = writesPair(options)
+    ? [
+        [options.keyParameter ?? defaultKeyParameter(account), key],
+        [options.hashParameter ?? defaultHashParameter(account), hash],
+      ]
+    : [[options.credentialsParameter ?? defaultCredentialsParameter(account), JSON.stringify({ key, hash })]];
+  for (const [name, value] of writes) {
     await client.send(
       new PutParameterCommand({
         Name: name,
@@ -52,7 +69,7 @@ export async function storeCredentials(
       }),
     );
   }
-  return { keyParameter, hashParameter };
+  return { layout: writesPair(options) ? 'pair' : 'combined', parameters: writes.map(([name]) => name) };
 }
 
 export interface CredentialsCommand {
@@ -68,10 +85,21 @@ export function parseCredentialsArgs(
   const flags = new Map<string, string>();
   const positional: string[] = [];
   const errors: string[] = [];
-  const known = ['--key-parameter', '--hash-parameter', '--kms-key-id', '--region'];
+  const known = [
+    '--credentials-parameter',
+    '--key-parameter',
+    '--hash-parameter',
+    '--kms-key-id',
+    '--region',
+  ];
+  let pair = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--help' || arg === '-h') return { ok: false, help: true, errors: [] };
+    if (arg === '--pair') {
+      pair = true;
+      continue;
+    }
     const eq = arg.indexOf('=');
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     if (known.includes(flag)) {
@@ -94,16 +122,34 @@ export function parseCredentialsArgs(
     );
   }
   const account = positional[0] ?? '';
-  if (errors.length > 0) return { ok: false, help: false, errors };
-
+  const credentialsParameter = flags.get('--credentials-parameter');
   const keyParameter = flags.get('--key-parameter');
   const hashParameter = flags.get('--hash-parameter');
+  if (
+    credentialsParameter !== undefined &&
+    (pair || keyParameter !== undefined || hashParameter !== undefined)
+  ) {
+    errors.push(
+      '--credentials-parameter names the combined parameter; --pair, --key-parameter and --hash-parameter the two-parameter layout: choose one',
+    );
+  }
+  if (errors.length > 0) return { ok: false, help: false, errors };
+
   const validated = parseMonitorConfig({
-    accounts: [{ name: account, keyParameter, hashParameter, thresholds: { warning: { amount: 0 } } }],
+    accounts: [
+      {
+        name: account,
+        credentialsParameter,
+        keyParameter,
+        hashParameter,
+        thresholds: { warning: { amount: 0 } },
+      },
+    ],
   });
   if (!validated.ok) {
     const names: Record<string, string> = {
       name: 'account',
+      credentialsParameter: '--credentials-parameter',
       keyParameter: '--key-parameter',
       hashParameter: '--hash-parameter',
     };
@@ -118,6 +164,8 @@ export function parseCredentialsArgs(
   const kmsKeyId = flags.get('--kms-key-id');
   const region = flags.get('--region');
   const options: StoreOptions = {
+    ...(credentialsParameter === undefined ? {} : { credentialsParameter }),
+    ...(pair ? { pair } : {}),
     ...(keyParameter === undefined ? {} : { keyParameter }),
     ...(hashParameter === undefined ? {} : { hashParameter }),
     ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
@@ -188,7 +236,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!parsed.ok) {
     if (parsed.help) {
       process.stdout.write(
-        `${CREDENTIALS_USAGE}\nPrompts for the API key and hash (hidden) and stores them as SSM SecureStrings.\n`,
+        `${CREDENTIALS_USAGE}\nPrompts for the API key and hash (hidden) and stores them in one SSM SecureString\n(with --pair: two, the layout of earlier releases).\n`,
       );
       return 0;
     }
@@ -221,9 +269,13 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const stored = await storeCredentials(client, account, key, hash, options);
     const encryption = options.kmsKeyId ? `KMS key ${options.kmsKeyId}` : 'the default aws/ssm key';
+    const what = stored.layout === 'combined' ? 'one SecureString' : 'two SecureStrings';
     process.stdout.write(
-      `Stored the credentials of account "${account}" as SecureStrings (encrypted with ${encryption}):\n` +
-        `  ${stored.keyParameter}\n  ${stored.hashParameter}\n`,
+      `Stored the credentials of account "${account}" as ${what} (encrypted with ${encryption}):\n` +
+        stored.parameters.map((name) => `  ${name}\n`).join('') +
+        (stored.layout === 'combined'
+          ? 'The monitor reads it before any key and hash parameters of an earlier release, which can be deleted.\n'
+          : ''),
     );
     return 0;
   } catch (error) {

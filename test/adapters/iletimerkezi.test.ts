@@ -393,6 +393,7 @@ describe('the client', () => {
   it('as a BalanceReader reads the account’s base URL', async () => {
     const account: AccountConfig = {
       name: 'main',
+      credentialsParameter: '/c',
       keyParameter: '/k',
       hashParameter: '/h',
       baseUrl: server.origin,

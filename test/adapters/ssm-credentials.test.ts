@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSsmCredentialSource } from '../../lambda/adapters/ssm-credentials.js';
+import { createSsmCredentialSource, SSM_CONCURRENCY } from '../../lambda/adapters/ssm-credentials.js';
 import type { AccountConfig } from '../../lambda/core/config.js';
 import type { Credentials, Outcome } from '../../lambda/core/types.js';
 import { testAccount } from '../support/accounts.js';
@@ -22,6 +22,7 @@ const client = new SSMClient({
 function account(name: string): AccountConfig {
   return testAccount({
     name,
+    credentialsParameter: `/iletimerkezi/${name}/credentials`,
     keyParameter: `/iletimerkezi/${name}/api-key`,
     hashParameter: `/iletimerkezi/${name}/api-hash`,
   });
@@ -51,6 +52,19 @@ function storeParameters(
   });
 }
 
+/** Accounts stored the way the credentials command writes them: one combined SecureString each. */
+function storeCombined(...names: string[]): void {
+  const values: Record<string, string> = {};
+  for (const name of names)
+    values[combinedOf(name)] = JSON.stringify({ key: keyOf(name), hash: hashOf(name) });
+  storeParameters(values);
+}
+
+function combinedOf(name: string): string {
+  return `/iletimerkezi/${name}/credentials`;
+}
+
+/** Accounts stored in the two-parameter layout of earlier releases. */
 function storeAccounts(...names: string[]): void {
   const values: Record<string, string> = {};
   for (const name of names) {
@@ -79,13 +93,144 @@ beforeEach(() => {
   ssm.reset();
 });
 
-describe('SSM credential source', () => {
-  it('fetches an account key and hash with one decrypting GetParameters call', async () => {
-    storeAccounts('main');
+describe('SSM credential source: one combined parameter per account', () => {
+  it('fetches an account’s key and hash from its one SecureString with one decrypting call', async () => {
+    storeCombined('main');
     const result = await createSsmCredentialSource({ client }).load([account('main')]);
 
     expect(result.get('main')).toEqual({ ok: true, value: { key: keyOf('main'), hash: hashOf('main') } });
     expect(ssm).toHaveReceivedCommandExactlyOnceWith(GetParametersCommand, {
+      Names: [combinedOf('main')],
+      WithDecryption: true,
+    });
+  });
+
+  it('fetches the parameters of 25 accounts in three calls of at most ten names', async () => {
+    const names = Array.from({ length: 25 }, (_, i) => `acct-${i}`);
+    storeCombined(...names);
+    const result = await createSsmCredentialSource({ client }).load(names.map(account));
+
+    const all = names.map(combinedOf);
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 3);
+    expect(ssm).toHaveReceivedNthCommandWith(GetParametersCommand, 1, {
+      Names: all.slice(0, 10),
+      WithDecryption: true,
+    });
+    expect(ssm).toHaveReceivedNthCommandWith(GetParametersCommand, 2, {
+      Names: all.slice(10, 20),
+      WithDecryption: true,
+    });
+    expect(ssm).toHaveReceivedNthCommandWith(GetParametersCommand, 3, {
+      Names: all.slice(20),
+      WithDecryption: true,
+    });
+    expect([...result.values()].every((outcome) => outcome.ok)).toBe(true);
+  });
+
+  it(`keeps at most ${SSM_CONCURRENCY} calls in flight for 500 accounts`, async () => {
+    const names = Array.from({ length: 500 }, (_, i) => `acct-${i}`);
+    let inFlight = 0;
+    let most = 0;
+    ssm.on(GetParametersCommand).callsFake(async (input: GetParametersCommandInput) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return {
+        Parameters: (input.Names ?? []).map((name) => ({
+          Name: name,
+          Type: 'SecureString',
+          Value: '{"key":"k","hash":"h"}',
+        })),
+        InvalidParameters: [],
+      };
+    });
+    const result = await createSsmCredentialSource({ client }).load(names.map(account));
+
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 50);
+    expect(most).toBe(SSM_CONCURRENCY);
+    expect([...result.values()].filter((outcome) => outcome.ok)).toHaveLength(500);
+  });
+
+  it('trims whitespace around the key and the hash', async () => {
+    storeParameters({
+      [combinedOf('main')]: ` {"key":" ${keyOf('main')}\\n","hash":"${hashOf('main')} "}\n`,
+    });
+    const result = await createSsmCredentialSource({ client }).load([account('main')]);
+
+    expect(result.get('main')).toEqual({ ok: true, value: { key: keyOf('main'), hash: hashOf('main') } });
+  });
+
+  it('reports a key that is only whitespace as a config failure naming the parameter', async () => {
+    storeParameters({ [combinedOf('main')]: JSON.stringify({ key: ' \n', hash: hashOf('main') }) });
+    const failure = failureOf(await createSsmCredentialSource({ client }).load([account('main')]), 'main');
+
+    expect(failure).toEqual({
+      kind: 'config',
+      message: `SSM parameter ${combinedOf('main')} must hold {"key":"…","hash":"…"}; "key" is empty (or only whitespace)`,
+    });
+  });
+
+  it.each([
+    ['not JSON', `${keyOf('main')}:${hashOf('main')}`, 'it is not JSON'],
+    ['not an object', JSON.stringify([keyOf('main'), hashOf('main')]), 'it is not an object'],
+    ['without the hash', JSON.stringify({ key: keyOf('main') }), '"hash" is missing'],
+    ['with a number for the key', JSON.stringify({ key: 42, hash: hashOf('main') }), '"key" is not a string'],
+    [
+      'with other fields',
+      JSON.stringify({ key: keyOf('main'), hash: hashOf('main'), [keyOf('x')]: 1 }),
+      'it has 1 other field(s)',
+    ],
+  ])(
+    'reports a combined value %s as a config failure naming the parameter, never the value',
+    async (_, value, why) => {
+      storeParameters({ [combinedOf('main')]: value });
+      const failure = failureOf(await createSsmCredentialSource({ client }).load([account('main')]), 'main');
+
+      expect(failure).toEqual({
+        kind: 'config',
+        message: `SSM parameter ${combinedOf('main')} must hold {"key":"…","hash":"…"}; ${why}`,
+      });
+      for (const secret of [keyOf('main'), hashOf('main'), keyOf('x')])
+        expect(failure.message).not.toContain(secret);
+    },
+  );
+
+  it('reports an empty combined parameter as a config failure naming it', async () => {
+    storeParameters({ [combinedOf('main')]: '  \n' });
+    const failure = failureOf(await createSsmCredentialSource({ client }).load([account('main')]), 'main');
+
+    expect(failure).toEqual({
+      kind: 'config',
+      message: `SSM parameter ${combinedOf('main')} is empty (or only whitespace)`,
+    });
+  });
+
+  it('does not read the two-parameter layout of an account that has the combined parameter', async () => {
+    storeParameters({
+      [combinedOf('main')]: JSON.stringify({ key: keyOf('main'), hash: hashOf('main') }),
+      '/iletimerkezi/main/api-key': 'old-key',
+      '/iletimerkezi/main/api-hash': 'old-hash',
+    });
+    const result = await createSsmCredentialSource({ client }).load([account('main')]);
+
+    expect(result.get('main')).toEqual({ ok: true, value: { key: keyOf('main'), hash: hashOf('main') } });
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 1);
+  });
+});
+
+describe('SSM credential source: the two-parameter layout of deployed monitors', () => {
+  it('reads the key and hash parameters when the combined parameter does not exist', async () => {
+    storeAccounts('main');
+    const result = await createSsmCredentialSource({ client }).load([account('main')]);
+
+    expect(result.get('main')).toEqual({ ok: true, value: { key: keyOf('main'), hash: hashOf('main') } });
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 2);
+    expect(ssm).toHaveReceivedNthCommandWith(GetParametersCommand, 1, {
+      Names: [combinedOf('main')],
+      WithDecryption: true,
+    });
+    expect(ssm).toHaveReceivedNthCommandWith(GetParametersCommand, 2, {
       Names: ['/iletimerkezi/main/api-key', '/iletimerkezi/main/api-hash'],
       WithDecryption: true,
     });
@@ -97,78 +242,74 @@ describe('SSM credential source', () => {
     const result = await createSsmCredentialSource({ client }).load(names.map(account));
 
     const all = names.flatMap((n) => [`/iletimerkezi/${n}/api-key`, `/iletimerkezi/${n}/api-hash`]);
-    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 2);
-    expect(ssm).toHaveReceivedNthCommandWith(GetParametersCommand, 1, {
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 3);
+    expect(ssm).toHaveReceivedNthCommandWith(GetParametersCommand, 2, {
       Names: all.slice(0, 10),
       WithDecryption: true,
     });
-    expect(ssm).toHaveReceivedNthCommandWith(GetParametersCommand, 2, {
+    expect(ssm).toHaveReceivedNthCommandWith(GetParametersCommand, 3, {
       Names: all.slice(10),
       WithDecryption: true,
     });
     expect([...result.values()].every((outcome) => outcome.ok)).toBe(true);
   });
 
+  it('reads both layouts in one run, each account its own', async () => {
+    storeParameters({
+      [combinedOf('new')]: JSON.stringify({ key: keyOf('new'), hash: hashOf('new') }),
+      '/iletimerkezi/old/api-key': keyOf('old'),
+      '/iletimerkezi/old/api-hash': hashOf('old'),
+    });
+    const result = await createSsmCredentialSource({ client }).load([account('new'), account('old')]);
+
+    expect(result.get('new')).toEqual({ ok: true, value: { key: keyOf('new'), hash: hashOf('new') } });
+    expect(result.get('old')).toEqual({ ok: true, value: { key: keyOf('old'), hash: hashOf('old') } });
+    expect(ssm).toHaveReceivedLastCommandWith(GetParametersCommand, {
+      Names: ['/iletimerkezi/old/api-key', '/iletimerkezi/old/api-hash'],
+      WithDecryption: true,
+    });
+  });
+
   it('asks for a parameter shared by two accounts only once', async () => {
     storeParameters({ '/shared/key': 'k', '/shared/hash': 'h' });
-    const shared = { keyParameter: '/shared/key', hashParameter: '/shared/hash' };
+    const shared = {
+      credentialsParameter: '/shared/credentials',
+      keyParameter: '/shared/key',
+      hashParameter: '/shared/hash',
+    };
     const result = await createSsmCredentialSource({ client }).load([
       testAccount({ name: 'one', ...shared }),
       testAccount({ name: 'two', ...shared }),
     ]);
 
-    expect(ssm).toHaveReceivedCommandExactlyOnceWith(GetParametersCommand, {
+    expect(ssm).toHaveReceivedNthCommandWith(GetParametersCommand, 1, {
+      Names: ['/shared/credentials'],
+      WithDecryption: true,
+    });
+    expect(ssm).toHaveReceivedNthCommandWith(GetParametersCommand, 2, {
       Names: ['/shared/key', '/shared/hash'],
       WithDecryption: true,
     });
     expect(result.get('two')).toEqual({ ok: true, value: { key: 'k', hash: 'h' } });
   });
 
-  it('serves a second load within the TTL from the cache without calling SSM', async () => {
-    storeAccounts('main');
-    let now = 1_000_000;
-    const source = createSsmCredentialSource({ client, ttlMs: 300_000, now: () => now });
-    await source.load([account('main')]);
-    now += 299_999;
-    const second = await source.load([account('main')]);
+  it('trims whitespace around a key or hash parameter', async () => {
+    storeParameters({
+      '/iletimerkezi/main/api-key': `${keyOf('main')}\n`,
+      '/iletimerkezi/main/api-hash': ` ${hashOf('main')}`,
+    });
+    const result = await createSsmCredentialSource({ client }).load([account('main')]);
 
-    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 1);
-    expect(second.get('main')).toEqual({ ok: true, value: { key: keyOf('main'), hash: hashOf('main') } });
+    expect(result.get('main')).toEqual({ ok: true, value: { key: keyOf('main'), hash: hashOf('main') } });
   });
 
-  it('fetches the parameters again once the TTL has passed', async () => {
-    storeAccounts('main');
-    let now = 1_000_000;
-    const source = createSsmCredentialSource({ client, ttlMs: 300_000, now: () => now });
-    await source.load([account('main')]);
-    now += 300_000;
-    await source.load([account('main')]);
+  it('reports a hash parameter that is only whitespace as a config failure naming it', async () => {
+    storeParameters({ '/iletimerkezi/main/api-key': keyOf('main'), '/iletimerkezi/main/api-hash': '\n' });
+    const failure = failureOf(await createSsmCredentialSource({ client }).load([account('main')]), 'main');
 
-    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 2);
-  });
-
-  it('caches for five minutes by default', async () => {
-    storeAccounts('main');
-    let now = 0;
-    const source = createSsmCredentialSource({ client, now: () => now });
-    await source.load([account('main')]);
-    now = 4 * 60_000;
-    await source.load([account('main')]);
-    now = 5 * 60_000;
-    await source.load([account('main')]);
-
-    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 2);
-  });
-
-  it('fetches only the parameters missing from the cache', async () => {
-    storeAccounts('main', 'backup');
-    const source = createSsmCredentialSource({ client });
-    await source.load([account('main')]);
-    await source.load([account('main'), account('backup')]);
-
-    expect(ssm).toHaveReceivedLastCommandWith(GetParametersCommand, {
-      Names: ['/iletimerkezi/backup/api-key', '/iletimerkezi/backup/api-hash'],
-      WithDecryption: true,
+    expect(failure).toEqual({
+      kind: 'config',
+      message: 'SSM parameter /iletimerkezi/main/api-hash is empty (or only whitespace)',
     });
   });
 
@@ -190,27 +331,108 @@ describe('SSM credential source', () => {
     });
   });
 
-  it('names both parameters when an account has neither', async () => {
+  it('names the combined parameter, the old pair and the command when an account has neither layout', async () => {
     storeParameters({});
     const result = await createSsmCredentialSource({ client }).load([account('main')]);
 
-    expect(failureOf(result, 'main').message).toBe(
-      'SSM parameters /iletimerkezi/main/api-key, /iletimerkezi/main/api-hash not found',
-    );
+    expect(failureOf(result, 'main')).toEqual({
+      kind: 'config',
+      message:
+        'SSM parameter /iletimerkezi/main/credentials not found (nor the two-parameter layout /iletimerkezi/main/api-key, /iletimerkezi/main/api-hash); run npm run credentials -- main',
+    });
+  });
+});
+
+describe('SSM credential source: cache', () => {
+  it('serves a second load within the TTL from the cache without calling SSM', async () => {
+    storeCombined('main');
+    let now = 1_000_000;
+    const source = createSsmCredentialSource({ client, ttlMs: 300_000, now: () => now });
+    await source.load([account('main')]);
+    now += 299_999;
+    const second = await source.load([account('main')]);
+
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 1);
+    expect(second.get('main')).toEqual({ ok: true, value: { key: keyOf('main'), hash: hashOf('main') } });
+  });
+
+  it('fetches the parameters again once the TTL has passed', async () => {
+    storeCombined('main');
+    let now = 1_000_000;
+    const source = createSsmCredentialSource({ client, ttlMs: 300_000, now: () => now });
+    await source.load([account('main')]);
+    now += 300_000;
+    await source.load([account('main')]);
+
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 2);
+  });
+
+  it('caches for an hour by default: four runs of a 15-minute schedule decrypt once', async () => {
+    storeCombined('main');
+    let now = 0;
+    const source = createSsmCredentialSource({ client, now: () => now });
+    for (const minutes of [0, 15, 30, 45, 60]) {
+      now = minutes * 60_000;
+      await source.load([account('main')]);
+    }
+
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 2);
+  });
+
+  it('fetches only the accounts missing from the cache', async () => {
+    storeCombined('main', 'backup');
+    const source = createSsmCredentialSource({ client });
+    await source.load([account('main')]);
+    await source.load([account('main'), account('backup')]);
+
+    expect(ssm).toHaveReceivedLastCommandWith(GetParametersCommand, {
+      Names: [combinedOf('backup')],
+      WithDecryption: true,
+    });
   });
 
   it('does not cache a failed lookup: the next load asks SSM again', async () => {
     storeParameters({});
     const source = createSsmCredentialSource({ client });
     await source.load([account('main')]);
-    storeAccounts('main');
+    storeCombined('main');
     const second = await source.load([account('main')]);
 
-    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 2);
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 3);
     expect(second.get('main')?.ok).toBe(true);
   });
 
-  it('reports access denied as a config failure naming the parameters and the missing permissions', async () => {
+  it('reloads credentials served from the cache from SSM', async () => {
+    storeCombined('main');
+    let now = 0;
+    const source = createSsmCredentialSource({ client, now: () => now });
+    await source.load([account('main')]);
+    now = 15 * 60_000;
+    await source.load([account('main')]);
+    storeParameters({ [combinedOf('main')]: JSON.stringify({ key: 'rotated-key', hash: 'rotated-hash' }) });
+
+    expect(await source.reload?.(account('main'))).toEqual({
+      ok: true,
+      value: { key: 'rotated-key', hash: 'rotated-hash' },
+    });
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 2);
+  });
+
+  it('does not reload credentials the latest load fetched from SSM', async () => {
+    storeCombined('main');
+    const source = createSsmCredentialSource({ client });
+    await source.load([account('main')]);
+
+    expect(await source.reload?.(account('main'))).toEqual({
+      ok: true,
+      value: { key: keyOf('main'), hash: hashOf('main') },
+    });
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 1);
+  });
+});
+
+describe('SSM credential source: failures', () => {
+  it('reports access denied as a config failure naming the parameter and the missing permissions', async () => {
     ssm
       .on(GetParametersCommand)
       .rejects(
@@ -223,7 +445,7 @@ describe('SSM credential source', () => {
     const failure = failureOf(result, 'main');
 
     expect(failure.kind).toBe('config');
-    expect(failure.message).toContain('/iletimerkezi/main/api-key, /iletimerkezi/main/api-hash');
+    expect(failure.message).toContain(combinedOf('main'));
     expect(failure.message).toContain('ssm:GetParameters');
     expect(failure.message).toContain('kms:Decrypt');
   });
@@ -250,7 +472,7 @@ describe('SSM credential source', () => {
     expect(failure).toEqual({
       kind: 'config',
       message:
-        "SSM could not decrypt /iletimerkezi/main/api-key, /iletimerkezi/main/api-hash (InvalidKeyId): the parameters' KMS key is disabled, deleted or not usable",
+        "SSM could not decrypt /iletimerkezi/main/credentials (InvalidKeyId): the parameters' KMS key is disabled, deleted or not usable",
     });
   });
 
@@ -272,15 +494,15 @@ describe('SSM credential source', () => {
   });
 
   it('fails only the accounts whose parameters were in the failed call', async () => {
-    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
-    storeAccounts(...names);
+    const names = Array.from({ length: 11 }, (_, i) => `acct-${i}`);
+    storeCombined(...names);
     ssm
-      .on(GetParametersCommand, { Names: ['/iletimerkezi/f/api-key', '/iletimerkezi/f/api-hash'] })
+      .on(GetParametersCommand, { Names: [combinedOf('acct-10')] })
       .rejects(ssmError(ThrottlingException, 'Rate exceeded'));
     const result = await createSsmCredentialSource({ client }).load(names.map(account));
 
-    expect(failureOf(result, 'f').kind).toBe('transient');
-    expect(names.slice(0, 5).every((n) => result.get(n)?.ok)).toBe(true);
+    expect(failureOf(result, 'acct-10').kind).toBe('transient');
+    expect(names.slice(0, 10).every((n) => result.get(n)?.ok)).toBe(true);
   });
 
   it('accepts a plain String parameter and reports it by name and type, never by value', async () => {
@@ -300,8 +522,11 @@ describe('SSM credential source', () => {
   });
 
   it('never puts a secret value into a failure message', async () => {
-    const accounts = [account('main'), account('backup')];
-    storeParameters({ '/iletimerkezi/main/api-key': keyOf('main') });
+    const accounts = [account('main'), account('backup'), account('odd')];
+    storeParameters({
+      '/iletimerkezi/main/api-key': keyOf('main'),
+      [combinedOf('odd')]: `{"key":"${keyOf('odd')}","hash":${hashOf('odd')}}`,
+    });
     const missing = await createSsmCredentialSource({ client }).load(accounts);
     ssm.reset();
     ssm
@@ -312,8 +537,8 @@ describe('SSM credential source', () => {
     const denied = await createSsmCredentialSource({ client }).load(accounts);
 
     const messages = [...missing.values(), ...denied.values()].map((o) => (o.ok ? '' : o.failure.message));
-    expect(messages.filter(Boolean)).toHaveLength(4);
-    for (const secret of ['main', 'backup'].flatMap((n) => [keyOf(n), hashOf(n)])) {
+    expect(messages.filter(Boolean)).toHaveLength(6);
+    for (const secret of ['main', 'backup', 'odd'].flatMap((n) => [keyOf(n), hashOf(n)])) {
       for (const message of messages) expect(message).not.toContain(secret);
     }
   });

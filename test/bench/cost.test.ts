@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   dynamoItemBytes,
+  emfMetrics,
   formatCostLine,
+  itemRunUnits,
   lambdaDurationUsd,
   type MonthlyUsage,
   monthlyCost,
@@ -78,6 +80,46 @@ describe('DynamoDB item sizes and capacity units', () => {
       readUnits: 3,
       writeUnits: 2,
     });
+  });
+});
+
+describe('the one-item layout', () => {
+  it('reads the account’s item in one 4 KB unit and writes it in 1 KB units', () => {
+    expect([itemRunUnits(1355), itemRunUnits(3470), itemRunUnits(4097)]).toEqual([
+      { readUnits: 1, writeUnits: 2 },
+      { readUnits: 1, writeUnits: 4 },
+      { readUnits: 2, writeUnits: 5 },
+    ]);
+  });
+});
+
+describe('custom metrics counted from the log', () => {
+  const line = (account: string) =>
+    JSON.stringify({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'IletiMerkezi/BalanceMonitor',
+            Dimensions: [['Account']],
+            Metrics: [{ Name: 'Balance' }, { Name: 'SmsBalance' }],
+          },
+        ],
+      },
+      Account: account,
+      Balance: 1,
+      SmsBalance: 2,
+    });
+
+  it('counts each metric name and dimension value once, however many lines carry it', () => {
+    expect(
+      emfMetrics(
+        [line('main'), line('backup'), line('main'), '{"message":"run finished"}', 'START'].join('\n'),
+      ),
+    ).toBe(4);
+  });
+
+  it('counts none in a log without embedded metrics', () => {
+    expect(emfMetrics('{"level":"info","message":"account checked"}\n')).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, parseMonitorConfig } from '../../lambda/core/config.js';
+import { credentialParameterNames, DEFAULT_POLICY, parseMonitorConfig } from '../../lambda/core/config.js';
 
 const account = { name: 'main', thresholds: { warning: { amount: 100 }, critical: { amount: 25 } } };
 
@@ -17,6 +17,7 @@ describe('parseMonitorConfig', () => {
         accounts: [
           {
             name: 'main',
+            credentialsParameter: '/iletimerkezi/main/credentials',
             keyParameter: '/iletimerkezi/main/api-key',
             hashParameter: '/iletimerkezi/main/api-hash',
             baseUrl: 'https://api.iletimerkezi.com',
@@ -193,5 +194,30 @@ describe('credential parameters', () => {
 
   it('accepts accounts that each have their own parameters', () => {
     expect(errorsOf({ accounts: [account, { ...account, name: 'second' }] })).toEqual([]);
+  });
+
+  it('takes the combined credentials parameter an account names', () => {
+    const result = parseMonitorConfig({
+      accounts: [{ ...account, credentialsParameter: '/sms/main/creds' }],
+    });
+
+    expect(result.ok && result.value.accounts[0]?.credentialsParameter).toBe('/sms/main/creds');
+  });
+
+  it('refuses a credentials parameter that is no SSM name, naming the field', () => {
+    expect(errorsOf({ accounts: [{ ...account, credentialsParameter: 'aws/reserved' }] })).toEqual([
+      'accounts[0].credentialsParameter: must be an SSM parameter name like /iletimerkezi/main/credentials',
+    ]);
+  });
+
+  it('names the combined parameter and the two-parameter layout for the grant', () => {
+    const result = parseMonitorConfig({ accounts: [account] });
+    const parsed = result.ok ? result.value.accounts[0] : undefined;
+
+    expect(parsed && credentialParameterNames(parsed)).toEqual([
+      '/iletimerkezi/main/credentials',
+      '/iletimerkezi/main/api-key',
+      '/iletimerkezi/main/api-hash',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseMonitorConfig } from '../../lambda/core/config.js';
 import type { CredentialSource } from '../../lambda/core/ports.js';
 import { createRedactor, createSecretRegistry, MASK, registeringSecrets } from '../../lambda/core/redact.js';
 import type { Credentials, Outcome } from '../../lambda/core/types.js';
@@ -12,6 +13,9 @@ import type { Credentials, Outcome } from '../../lambda/core/types.js';
 
 const KEY = '5ec12e7a9b3c4d5e6f708192a3b4c5d6';
 const HASH = 'a7f3c9e1b5d2f8a4c6e0b9d3f7a1c5e9d2b6f0a8c4e7b1d5f9a3c7e2b8d4f6a0';
+const parsed = parseMonitorConfig({ accounts: [{ name: 'main', thresholds: { warning: { amount: 1 } } }] });
+if (!parsed.ok || !parsed.value.accounts[0]) throw new Error('the test account must be valid');
+const ACCOUNT = parsed.value.accounts[0];
 
 /** Each way a secret can be written, applied to the secret alone. */
 const ENCODINGS: Record<string, (secret: string) => string> = {
@@ -126,5 +130,25 @@ describe('the secret registry', () => {
     expect(registry.redact(`${HASH.toUpperCase()} ${Buffer.from(KEY).toString('base64')}`)).toBe(
       `${MASK} ${MASK}`,
     );
+  });
+
+  it("keeps the wrapped source's re-read, and learns the credentials it hands out", async () => {
+    const registry = createSecretRegistry();
+    const rotated = 'rotatedKey0123456789';
+    const source: CredentialSource = {
+      load: async () => new Map<string, Outcome<Credentials>>(),
+      reload: async () => ({ ok: true, value: { key: rotated, hash: HASH } }),
+    };
+    const wrapped = registeringSecrets(source, registry);
+
+    const again = await wrapped.reload?.(ACCOUNT);
+
+    expect(again).toEqual({ ok: true, value: { key: rotated, hash: HASH } });
+    expect(registry.redact(`${rotated} ${HASH}`)).toBe(`${MASK} ${MASK}`);
+  });
+
+  it('offers no re-read when the wrapped source has none', () => {
+    const source: CredentialSource = { load: async () => new Map() };
+    expect(registeringSecrets(source, createSecretRegistry()).reload).toBeUndefined();
   });
 });

@@ -1,5 +1,10 @@
+import { type AttributeValue, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultHashParameter } from '../../lambda/core/config.js';
+import {
+  defaultCredentialsParameter,
+  defaultHashParameter,
+  defaultKeyParameter,
+} from '../../lambda/core/config.js';
 import type { AwsFault, DynamoDbOperation } from '../support/local-aws.js';
 import {
   decode,
@@ -9,7 +14,7 @@ import {
   lastAccountLine,
   onlyPublish,
 } from './expect-run.js';
-import { closedPortEndpoint, type E2eSuite, startE2eSuite, TEST_HASH } from './harness.js';
+import { closedPortEndpoint, type E2eSuite, startE2eSuite, TEST_HASH, TEST_KEY } from './harness.js';
 
 /**
  * The fault matrix, AWS side, on the shipped bundle in its own process with the real SDK clients:
@@ -37,7 +42,7 @@ const LOW_SUBJECT = '[CRITICAL] iletiMerkezi balance low: main 20.00 TL';
 
 describe.concurrent('SSM', () => {
   it('a missing parameter is a config failure naming it, told at once; storing it brings "working again"', async () => {
-    const s = await suite.scenario();
+    const s = await suite.scenario({ credentialsLayout: 'pair' });
     s.aws.parameters.delete(defaultHashParameter('main'));
     const fn = await s.start();
 
@@ -55,6 +60,50 @@ describe.concurrent('SSM', () => {
     expect(notice?.subject).toBe('[CRITICAL] iletiMerkezi balance check failing: main (config incomplete)');
     expect(s.publishedKinds()).toEqual(['check-failed', 'monitor-recovered']);
     expectClean(fn, s.aws.publishes);
+  });
+
+  it('the combined parameter costs one decrypt a run, the two-parameter layout of deployed monitors two', async () => {
+    const combined = await suite.scenario();
+    const pair = await suite.scenario({ credentialsLayout: 'pair' });
+
+    const runs = [await combined.run(), await pair.run()];
+
+    for (const run of runs) expect(expectReturned(run.invocation)).toMatchObject({ ok: 1, failed: 0 });
+    expect(combined.aws.decrypts()).toBe(1);
+    expect(pair.aws.decrypts()).toBe(2);
+    expect(pair.aws.getParameters.map((call) => call.names)).toEqual([
+      [defaultCredentialsParameter('main')],
+      [defaultKeyParameter('main'), defaultHashParameter('main')],
+    ]);
+    for (const run of runs) expectClean(run.fn);
+  });
+
+  it('a key stored with a trailing newline is trimmed and works', async () => {
+    const s = await suite.scenario();
+    s.aws.parameters.set(
+      defaultCredentialsParameter('main'),
+      `${JSON.stringify({ key: `${TEST_KEY}\n`, hash: TEST_HASH })}\n`,
+    );
+
+    const run = await s.run();
+
+    expect(expectReturned(run.invocation)).toMatchObject({ ok: 1, notified: 0 });
+    expectClean(run.fn);
+  });
+
+  it('a combined parameter that is not the expected JSON is a config failure naming it, never showing it', async () => {
+    const s = await suite.scenario();
+    s.aws.parameters.set(defaultCredentialsParameter('main'), `${TEST_KEY} ${TEST_HASH}`);
+
+    const run = await s.run();
+    const line = lastAccountLine(run.fn);
+
+    expect(line).toMatchObject({ outcome: 'failed', failureKind: 'config', notified: 'check-failed' });
+    expect(line.failureMessage).toBe(
+      'SSM parameter /iletimerkezi/main/credentials must hold {"key":"…","hash":"…"}; it is not JSON',
+    );
+    expect(s.provider.requests).toEqual([]);
+    expectClean(run.fn, s.aws.publishes);
   });
 
   it.each([
@@ -205,7 +254,7 @@ describe.concurrent('SNS', () => {
 
 describe.concurrent('DynamoDB', () => {
   it('a conditional write lost to another writer is re-read and retried: exactly one notice', async () => {
-    // An auth failure's first DynamoDB write is the conditional state write (no sample is written).
+    // Every run's one DynamoDB write is the conditional write of its state item.
     const s = await suite.scenario();
     s.provider.setDefault({ kind: 'status', code: 401 });
     s.aws.fail('PutItem', 'conditional-check');
@@ -213,15 +262,10 @@ describe.concurrent('DynamoDB', () => {
     const run = await s.run();
 
     expect(expectReturned(run.invocation)).toMatchObject({ notified: 1, problems: 0 });
-    expect(s.aws.calls.map((c) => c.operation + (c.fault ? `:${c.fault}` : ''))).toEqual([
-      'GetParameters',
-      'GetItem',
-      'PutItem:conditional-check',
-      'GetItem',
-      'PutItem',
-      'Publish',
-      'PutItem',
-    ]);
+    const calls = s.aws.calls.map((c) => c.operation + (c.fault ? `:${c.fault}` : ''));
+    // The credentials and the batched read of the state items go side by side, in either order.
+    expect(calls.slice(0, 2).sort()).toEqual(['BatchGetItem', 'GetParameters']);
+    expect(calls.slice(2)).toEqual(['PutItem:conditional-check', 'GetItem', 'PutItem', 'Publish', 'PutItem']);
     expect(onlyPublish(s.aws.publishes)).toMatchObject({ kind: 'check-failed' });
     expect((await suite.storedState(s))?.state.pending).toBeUndefined();
     expectClean(run.fn, s.aws.publishes);
@@ -229,7 +273,7 @@ describe.concurrent('DynamoDB', () => {
 
   it('throttling on every call fails the run with the store error logged; the next run delivers', async () => {
     const s = await suite.scenario({ balance: LOW });
-    for (const operation of ['GetItem', 'PutItem', 'Query'] satisfies DynamoDbOperation[]) {
+    for (const operation of ['BatchGetItem', 'GetItem', 'PutItem', 'Query'] satisfies DynamoDbOperation[]) {
       s.aws.fail(operation, 'throttling' satisfies AwsFault, 'always');
     }
     const fn = await s.start();
@@ -242,8 +286,8 @@ describe.concurrent('DynamoDB', () => {
 
     expect(expectThrew(faulted)).toMatch(/could not record state or deliver a notification/);
     expect(line.storeError).toMatch(
-      // The sample write and the state read run side by side: whichever is refused first is named.
-      /StateStoreError: DynamoDB (PutItem|Query) for account main failed: ProvisionedThroughputExceededException/,
+      // The batched read fails first; the single read of the state item is the one named.
+      /StateStoreError: DynamoDB GetItem for account main failed: ProvisionedThroughputExceededException/,
     );
     // The reading itself succeeded and is reported as such (no metric: accountMetrics is off).
     expect(line).toMatchObject({ outcome: 'ok', amount: 20 });
@@ -253,6 +297,50 @@ describe.concurrent('DynamoDB', () => {
     expectClean(fn, s.aws.publishes);
   });
 
+  it('a table written by the release that kept samples is migrated by one Query on the first run, then never queried', async () => {
+    const s = await suite.scenario({ balance: { amount: 90, sms: 585 } });
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const put = (sortKey: string, attributes: Record<string, AttributeValue>) =>
+      suite.dynalite.client.send(
+        new PutItemCommand({
+          TableName: s.tableName,
+          Item: { pk: { S: 'ACCOUNT#main' }, sk: { S: sortKey }, ...attributes },
+        }),
+      );
+    // A WARNING episode told an hour ago, and a day of samples falling 100 TL a day to 90.25 TL.
+    const lowNotice = { level: 'WARNING', at: iso(now - 3_600_000) };
+    await put('STATE', {
+      state: { S: JSON.stringify({ level: 'WARNING', levelSince: iso(now - 86_400_000), lowNotice }) },
+      version: { N: '96' },
+    });
+    for (let quarter = 96; quarter >= 1; quarter--) {
+      const at = iso(now - quarter * 900_000);
+      const amount = Math.round((90.25 + ((quarter - 1) * 100) / 96) * 100) / 100;
+      await put(`SAMPLE#${at}`, { at: { S: at }, amount: { N: String(amount) }, sms: { N: '600' } });
+    }
+
+    const first = await s.run();
+    const line = lastAccountLine(first.fn);
+    const firstCalls = s.aws.calls.map((c) => c.operation);
+    const second = await s.run();
+
+    expect(expectReturned(first.invocation)).toMatchObject({ ok: 1, notified: 0 });
+    // The credentials and the batched read go side by side, in either order.
+    expect(firstCalls.slice(0, 2).sort()).toEqual(['BatchGetItem', 'GetParameters']);
+    expect(firstCalls.slice(2)).toEqual(['Query', 'PutItem']);
+    const secondCalls = s.aws.calls.map((c) => c.operation).slice(firstCalls.length);
+    expect(secondCalls.slice(0, 2).sort()).toEqual(['BatchGetItem', 'GetParameters']);
+    expect(secondCalls.slice(2)).toEqual(['PutItem']);
+    expect(line.daysToEmpty).toBeGreaterThan(0.85);
+    expect(line.daysToEmpty).toBeLessThan(0.95);
+    const stored = await suite.storedState(s);
+    expect(stored).toMatchObject({ version: 98, state: { level: 'WARNING', lowNotice } });
+    expect(s.publishedKinds()).toEqual([]);
+    expectClean(first.fn);
+    expectClean(second.fn);
+  });
+
   it('an unreachable DynamoDB fails the run with the store error logged; the next run delivers', async () => {
     const s = await suite.scenario({ balance: LOW });
 
@@ -260,9 +348,7 @@ describe.concurrent('DynamoDB', () => {
     const next = await s.run();
 
     expect(expectThrew(unreachable.invocation)).toMatch(/could not record state/);
-    expect(lastAccountLine(unreachable.fn).storeError).toMatch(
-      /StateStoreError: DynamoDB (PutItem|Query) .*failed/,
-    );
+    expect(lastAccountLine(unreachable.fn).storeError).toMatch(/StateStoreError: DynamoDB GetItem .*failed/);
     expect(s.aws.publishes.map(decode).map((p) => p.kind)).toEqual(['low']);
     expect(expectReturned(next.invocation)).toMatchObject({ notified: 1 });
     expectClean(unreachable.fn);

@@ -18,7 +18,11 @@ import {
   startProviderServer,
 } from '../../lambda/adapters/sandbox-provider.js';
 import { ACCOUNT_CHECKED_MESSAGE } from '../../lambda/adapters/telemetry.js';
-import { defaultHashParameter, defaultKeyParameter } from '../../lambda/core/config.js';
+import {
+  defaultCredentialsParameter,
+  defaultHashParameter,
+  defaultKeyParameter,
+} from '../../lambda/core/config.js';
 import type { HandlerResult } from '../../lambda/entry/handler.js';
 import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
 import { type LocalAws, startLocalAws } from '../support/local-aws.js';
@@ -244,6 +248,11 @@ export interface ScenarioOptions {
   readonly balance?: BalanceFields;
   /** Store the accounts' key and hash in SSM. Default true. */
   readonly storeCredentials?: boolean;
+  /**
+   * How they are stored: one combined SecureString, as the credentials command writes it
+   * (default), or the key and hash pair of monitors deployed before it.
+   */
+  readonly credentialsLayout?: 'combined' | 'pair';
   /** Short by default (1 s per attempt, 2.5 s per account), so a fault costs the suite little time. */
   readonly attemptTimeoutMs?: number;
   readonly deadlineMs?: number;
@@ -343,8 +352,15 @@ export async function startE2eSuite(): Promise<E2eSuite> {
     const accounts = options.accounts ?? [{ name: 'main' }];
     if (options.storeCredentials ?? true) {
       for (const account of accounts) {
-        aws.parameters.set(defaultKeyParameter(account.name), TEST_KEY);
-        aws.parameters.set(defaultHashParameter(account.name), TEST_HASH);
+        if (options.credentialsLayout === 'pair') {
+          aws.parameters.set(defaultKeyParameter(account.name), TEST_KEY);
+          aws.parameters.set(defaultHashParameter(account.name), TEST_HASH);
+        } else {
+          aws.parameters.set(
+            defaultCredentialsParameter(account.name),
+            JSON.stringify({ key: TEST_KEY, hash: TEST_HASH }),
+          );
+        }
       }
     }
     const config = {
@@ -354,7 +370,7 @@ export async function startE2eSuite(): Promise<E2eSuite> {
         thresholds: account.thresholds ?? { warning: { amount: 100 }, critical: { amount: 25 } },
         ...(account.policy ? { policy: account.policy } : {}),
       })),
-      // The forecast needs hours of samples; these runs are seconds apart, so it stays out of the way.
+      // The forecast needs hours of history; these runs are seconds apart, so it stays out of the way.
       policy: { forecastDays: 0, ...options.policy },
       attemptTimeoutMs: options.attemptTimeoutMs ?? 1_000,
       deadlineMs: options.deadlineMs ?? 2_500,

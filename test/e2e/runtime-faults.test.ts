@@ -75,7 +75,7 @@ describe.concurrent('simultaneous invocations', () => {
       const s = await suite.scenario({ balance: LOW });
       const sandboxes = await Promise.all(Array.from({ length: runs }, () => s.start()));
       // Every run reads the state before any has written it, so all decide to notify and race to claim.
-      s.aws.gate('Query', runs);
+      s.aws.gate('BatchGetItem', runs);
 
       const invocations = await Promise.all(sandboxes.map((fn) => fn.invoke()));
       await Promise.all(sandboxes.map((fn) => fn.stop()));
@@ -109,6 +109,7 @@ describe.concurrent('the deadline', () => {
     s.provider.setDefault({ kind: 'hang' });
     for (const operation of [
       'GetParameters',
+      'BatchGetItem',
       'GetItem',
       'PutItem',
       'Query',

@@ -19,16 +19,39 @@ describe('storeCredentials', () => {
     ssm.on(PutParameterCommand).resolves({ Version: 1 });
   });
 
-  it('writes the key and the hash as overwritten SecureStrings under the default names', async () => {
+  it('writes the key and the hash as one overwritten SecureString under the default name', async () => {
     await storeCredentials(client, 'main', KEY, HASH);
-    expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 2);
+    expect(ssm).toHaveReceivedCommandExactlyOnceWith(PutParameterCommand, {
+      Name: '/iletimerkezi/main/credentials',
+      Value: JSON.stringify({ key: KEY, hash: HASH }),
+      Type: 'SecureString',
+      Overwrite: true,
+    });
+  });
+
+  it('uses the given combined parameter name and KMS key', async () => {
+    await storeCredentials(client, 'main', KEY, HASH, {
+      credentialsParameter: '/sms/credentials',
+      kmsKeyId: 'alias/iletimerkezi',
+    });
+    expect(ssm).toHaveReceivedCommandExactlyOnceWith(PutParameterCommand, {
+      Name: '/sms/credentials',
+      Value: JSON.stringify({ key: KEY, hash: HASH }),
+      Type: 'SecureString',
+      Overwrite: true,
+      KeyId: 'alias/iletimerkezi',
+    });
+  });
+
+  it('writes the two-parameter layout of earlier releases when asked to', async () => {
+    await storeCredentials(client, 'main', KEY, HASH, { pair: true });
     expect(ssm.commandCalls(PutParameterCommand).map((call) => call.args[0].input)).toEqual([
       { Name: '/iletimerkezi/main/api-key', Value: KEY, Type: 'SecureString', Overwrite: true },
       { Name: '/iletimerkezi/main/api-hash', Value: HASH, Type: 'SecureString', Overwrite: true },
     ]);
   });
 
-  it('uses the given parameter names and KMS key', async () => {
+  it('uses the given key and hash parameter names and KMS key for the two-parameter layout', async () => {
     await storeCredentials(client, 'main', KEY, HASH, {
       keyParameter: '/sms/key',
       hashParameter: '/sms/hash',
@@ -52,14 +75,18 @@ describe('storeCredentials', () => {
 
   it('resolves with the names written, never the values', async () => {
     expect(await storeCredentials(client, 'backup', KEY, HASH)).toEqual({
-      keyParameter: '/iletimerkezi/backup/api-key',
-      hashParameter: '/iletimerkezi/backup/api-hash',
+      layout: 'combined',
+      parameters: ['/iletimerkezi/backup/credentials'],
+    });
+    expect(await storeCredentials(client, 'backup', KEY, HASH, { pair: true })).toEqual({
+      layout: 'pair',
+      parameters: ['/iletimerkezi/backup/api-key', '/iletimerkezi/backup/api-hash'],
     });
   });
 
   it('does not write the hash when the key could not be written', async () => {
     ssm.on(PutParameterCommand).rejects(new Error('AccessDeniedException'));
-    await expect(storeCredentials(client, 'main', KEY, HASH)).rejects.toThrow();
+    await expect(storeCredentials(client, 'main', KEY, HASH, { pair: true })).rejects.toThrow();
     expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 1);
   });
 });
@@ -83,6 +110,35 @@ describe('parseCredentialsArgs', () => {
         options: { keyParameter: '/a/key', hashParameter: '/a/hash', kmsKeyId: 'alias/x' },
         region: 'eu-west-1',
       },
+    });
+  });
+
+  it('takes the combined parameter name', () => {
+    expect(parseCredentialsArgs(['main', '--credentials-parameter', '/a/credentials'])).toEqual({
+      ok: true,
+      command: { account: 'main', options: { credentialsParameter: '/a/credentials' } },
+    });
+  });
+
+  it('takes --pair for the two-parameter layout', () => {
+    expect(parseCredentialsArgs(['main', '--pair'])).toEqual({
+      ok: true,
+      command: { account: 'main', options: { pair: true } },
+    });
+  });
+
+  it('refuses the combined parameter name together with the two-parameter layout', () => {
+    expect(parseCredentialsArgs(['main', '--credentials-parameter', '/a/c', '--pair'])).toMatchObject({
+      ok: false,
+      errors: [expect.stringContaining('choose one')],
+    });
+  });
+
+  it('checks the combined parameter name with the configuration’s rule', () => {
+    expect(parseCredentialsArgs(['main', '--credentials-parameter', 'has spaces'])).toEqual({
+      ok: false,
+      help: false,
+      errors: ['--credentials-parameter: must be an SSM parameter name like /iletimerkezi/main/credentials'],
     });
   });
 
@@ -229,8 +285,24 @@ describe('the credentials command, run as a process against a local SSM endpoint
     refusal = undefined;
   });
 
-  it('reads the key and the hash as two piped lines and stores both', async () => {
+  it('reads the key and the hash as two piped lines and stores them in one parameter', async () => {
     const result = await runWithInput(['main'], `${KEY}\n${HASH}\n`);
+    expect(result.code).toBe(0);
+    expect(received).toEqual([
+      {
+        target: 'AmazonSSM.PutParameter',
+        body: {
+          Name: '/iletimerkezi/main/credentials',
+          Value: JSON.stringify({ key: KEY, hash: HASH }),
+          Type: 'SecureString',
+          Overwrite: true,
+        },
+      },
+    ]);
+  });
+
+  it('stores the two-parameter layout with --pair', async () => {
+    const result = await runWithInput(['main', '--pair'], `${KEY}\n${HASH}\n`);
     expect(result.code).toBe(0);
     expect(received).toEqual([
       {
@@ -244,10 +316,9 @@ describe('the credentials command, run as a process against a local SSM endpoint
     ]);
   });
 
-  it('prints the parameter names and never the values', async () => {
+  it('prints the parameter name and never the values', async () => {
     const result = await runWithInput(['main'], `${KEY}\r\n${HASH}\r\n`);
-    expect(result.stdout).toContain('/iletimerkezi/main/api-key');
-    expect(result.stdout).toContain('/iletimerkezi/main/api-hash');
+    expect(result.stdout).toContain('/iletimerkezi/main/credentials');
     expect(`${result.stdout}${result.stderr}`).not.toMatch(new RegExp(`${KEY}|${HASH}`));
   });
 

@@ -220,7 +220,7 @@ describe("the function's permissions", () => {
     ]);
   });
 
-  it('are exactly: its log streams, the credential parameters, three table actions and publishing to the topic', () => {
+  it('are exactly: its log streams, the credential parameters, four table actions and publishing to the topic', () => {
     expect(statementsOfRole(template, ids.fnRole)).toEqual([
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -235,7 +235,7 @@ describe("the function's permissions", () => {
       },
       {
         Sid: 'KeepAlertStateAndSamples',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         Effect: 'Allow',
         Resource: arnOf(ids.table),
       },
@@ -847,8 +847,9 @@ describe('the outputs', () => {
     expect(byName('DashboardUrl')?.Value).toBe(
       'https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#dashboards:name=IletiMerkeziBalanceMonitor',
     );
+    // The combined parameter first, then the two-parameter layout still read where it is missing.
     expect(byName('CredentialParameters')?.Value).toBe(
-      '/iletimerkezi/main/api-key /iletimerkezi/main/api-hash',
+      '/iletimerkezi/main/credentials /iletimerkezi/main/api-key /iletimerkezi/main/api-hash',
     );
     expect(byName('CredentialParameters')?.Description).toContain('npm run credentials -- <account>');
   });

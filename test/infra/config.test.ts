@@ -397,6 +397,7 @@ describe('monitor-config.json', () => {
       accounts: [
         {
           name: 'second',
+          credentialsParameter: '/sms/credentials',
           keyParameter: '/sms/key',
           hashParameter: '/sms/hash',
           baseUrl: 'https://sandbox.example.com',
@@ -420,6 +421,7 @@ describe('monitor-config.json', () => {
       accountMetrics: true,
     });
     expect(compact.accounts[0]).toMatchObject({
+      credentialsParameter: '/sms/credentials',
       keyParameter: '/sms/key',
       baseUrl: 'https://sandbox.example.com',
     });

@@ -1,7 +1,13 @@
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDynamoDbStateStore } from '../../lambda/adapters/dynamodb-store.js';
 import { createBalanceReader } from '../../lambda/adapters/iletimerkezi.js';
 import { type ProviderServer, startProviderServer } from '../../lambda/adapters/sandbox-provider.js';
@@ -48,6 +54,7 @@ afterAll(async () => {
 });
 
 interface Harness {
+  readonly tableName: string;
   readonly store: StateStore;
   readonly config: MonitorConfig;
   readonly account: AccountConfig;
@@ -61,7 +68,9 @@ interface Harness {
 async function harness(policy: Record<string, unknown> = { forecastDays: 0 }): Promise<Harness> {
   const tableName = `state-${++tableNumber}`;
   await dynalite.createTable(tableName);
-  const store = createDynamoDbStateStore({ tableName, client: dynalite.client });
+  let now = T0;
+  // The store dates its writes, and the samples it migrates, by the run's clock.
+  const store = createDynamoDbStateStore({ tableName, client: dynalite.client, now: () => now });
   const config = testConfig({
     accounts: [
       {
@@ -76,7 +85,6 @@ async function harness(policy: Record<string, unknown> = { forecastDays: 0 }): P
   });
   const account = config.accounts[0] as AccountConfig;
   const lines: string[] = [];
-  let now = T0;
   let claims = 0;
   const deps: RunDeps = {
     credentials: createSsmCredentialSource({ client: new SSMClient({ region: 'eu-central-1' }) }),
@@ -89,6 +97,7 @@ async function harness(policy: Record<string, unknown> = { forecastDays: 0 }): P
     newClaimId: () => `claim-${++claims}`,
   };
   return {
+    tableName,
     store,
     config,
     account,
@@ -118,10 +127,14 @@ beforeEach(() => {
   ssm.reset();
   sns.reset();
   accepted = [];
+  // The layout the credentials command writes: one SecureString holding key and hash.
   ssm.on(GetParametersCommand).resolves({
     Parameters: [
-      { Name: '/iletimerkezi/main/api-key', Type: 'SecureString', Value: KEY },
-      { Name: '/iletimerkezi/main/api-hash', Type: 'SecureString', Value: HASH },
+      {
+        Name: '/iletimerkezi/main/credentials',
+        Type: 'SecureString',
+        Value: JSON.stringify({ key: KEY, hash: HASH }),
+      },
     ],
     InvalidParameters: [],
   });
@@ -132,6 +145,28 @@ beforeEach(() => {
   provider.setDefault({ kind: 'contract' });
   provider.setBalance({ amount: 500, sms: 3300 });
 });
+
+async function putLegacyItem(tableName: string, sortKey: string, attributes: Record<string, AttributeValue>) {
+  await dynalite.client.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: { pk: { S: 'ACCOUNT#main' }, sk: { S: sortKey }, ...attributes },
+    }),
+  );
+}
+
+/** How many sample items the account's partition holds. */
+async function sampleItems(tableName: string): Promise<number> {
+  const { Count } = await dynalite.client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': { S: 'ACCOUNT#main' }, ':prefix': { S: 'SAMPLE#' } },
+      Select: 'COUNT',
+    }),
+  );
+  return Count ?? 0;
+}
 
 function balance(amount: number): void {
   provider.setBalance({ amount, sms: Math.round(amount * 6.5) });
@@ -269,6 +304,17 @@ describe('delivery', () => {
     expect(h.published()).toEqual(['check-failed']);
   });
 
+  it('a duplicate delivery of a scheduled run does not record its reading twice in the history', async () => {
+    const h = await harness();
+    await h.run(0, 'T0');
+    balance(490);
+    await h.run(0.01, 'T0');
+
+    const history = (await h.store.load('main'))?.history;
+    expect(history?.last).toEqual({ at: T0, amount: 500, sms: 3300 });
+    expect(history?.hours).toHaveLength(1);
+  });
+
   it('a retry of a scheduled run whose publish failed delivers the notice without deciding again', async () => {
     const h = await harness();
     sns
@@ -342,11 +388,11 @@ describe('delivery', () => {
     expect(input?.Subject).toMatch(/^[\x20-\x7e]{1,99}$/);
   });
 
-  it('reads the credentials with one batched, decrypted GetParameters call', async () => {
+  it('reads the credentials with one batched, decrypted GetParameters call of the combined parameter', async () => {
     const h = await harness();
     await h.run(0);
     expect(ssm).toHaveReceivedCommandExactlyOnceWith(GetParametersCommand, {
-      Names: ['/iletimerkezi/main/api-key', '/iletimerkezi/main/api-hash'],
+      Names: ['/iletimerkezi/main/credentials'],
       WithDecryption: true,
     });
   });
@@ -394,6 +440,135 @@ describe('when the state cannot be recorded', () => {
     expect(summary.problems).toBe(1);
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ balanceLevel: 'CRITICAL', amount: 20 });
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+});
+
+describe('credentials cached by a warm function', () => {
+  it('a key rotated since it was cached is read again before an auth failure is told', async () => {
+    const tableName = `state-${++tableNumber}`;
+    await dynalite.createTable(tableName);
+    let now = T0 - HOUR / 4;
+    const credentials = createSsmCredentialSource({
+      client: new SSMClient({ region: 'eu-central-1' }),
+      now: () => now,
+    });
+    const config = testConfig({
+      accounts: [{ name: 'main', baseUrl: provider.origin, thresholds: { critical: { amount: 25 } } }],
+      attemptTimeoutMs: 500,
+      deadlineMs: 2_000,
+    });
+    // The previous run of this warm function cached the key before it was rotated.
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [
+        {
+          Name: '/iletimerkezi/main/credentials',
+          Type: 'SecureString',
+          Value: '{"key":"old-key","hash":"old-hash"}',
+        },
+      ],
+    });
+    await credentials.load(config.accounts);
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [
+        {
+          Name: '/iletimerkezi/main/credentials',
+          Type: 'SecureString',
+          Value: JSON.stringify({ key: KEY, hash: HASH }),
+        },
+      ],
+    });
+    now = T0;
+    const summary = await runChecks(
+      config,
+      {
+        credentials,
+        reader: createBalanceReader({ backoffBaseMs: 5 }),
+        store: createDynamoDbStateStore({ tableName, client: dynalite.client }),
+        notifier: createSnsNotifier({ topicArn: TOPIC, client: new SNSClient({ region: 'eu-central-1' }) }),
+        renderer: { render: (n, a) => renderNotification(n, a, 'en', 'Europe/Istanbul') },
+        telemetry: createTelemetry({ write: () => undefined }),
+        clock: () => new Date(now),
+        newClaimId: () => 'claim',
+      },
+      { deadlineAt: Date.now() + 10_000 },
+    );
+
+    expect(summary.accounts[0]).toMatchObject({ outcome: 'ok', level: 'OK' });
+    expect(ssm).toHaveReceivedCommandTimes(GetParametersCommand, 2);
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+});
+
+describe('state and history in one item', () => {
+  it('a quiet run reads the account’s item once, in a batch, and writes it once', async () => {
+    const h = await harness();
+    await h.run(0);
+    const send = vi.spyOn(dynalite.client, 'send');
+    await h.run(0.25);
+
+    expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual([
+      'BatchGetItemCommand',
+      'PutItemCommand',
+    ]);
+    send.mockRestore();
+  });
+
+  it('a batched read that fails leaves each account to a read of its own, and the run goes on', async () => {
+    const h = await harness();
+    await h.run(0);
+    const original = dynalite.client.send.bind(dynalite.client);
+    const send = vi.spyOn(dynalite.client, 'send').mockImplementation(((command: unknown) => {
+      if (command instanceof BatchGetItemCommand) {
+        return Promise.reject(
+          Object.assign(new Error('Internal server error'), { name: 'InternalServerError' }),
+        );
+      }
+      return original(command as PutItemCommand);
+    }) as typeof dynalite.client.send);
+    const summary = await h.run(0.25);
+
+    expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual([
+      'BatchGetItemCommand',
+      'GetItemCommand',
+      'PutItemCommand',
+    ]);
+    expect(summary).toMatchObject({ ok: 1, problems: 0 });
+    send.mockRestore();
+  });
+
+  it('a table written by the release that kept samples keeps its episode and its forecast', async () => {
+    const h = await harness({});
+    // A WARNING episode with its notice, and a day of samples draining 100 TL a day.
+    const episode: AlertState = {
+      level: 'WARNING',
+      levelSince: new Date(T0 - 24 * HOUR).toISOString(),
+      lowNotice: { level: 'WARNING', at: new Date(T0 - 2 * HOUR).toISOString() },
+      lastBalance: { amount: 95, sms: 617, at: new Date(T0 - 0.25 * HOUR).toISOString() },
+    };
+    await putLegacyItem(h.tableName, 'STATE', {
+      state: { S: JSON.stringify(episode) },
+      version: { N: '96' },
+    });
+    for (let quarter = 96; quarter >= 1; quarter--) {
+      const at = new Date(T0 - quarter * 0.25 * HOUR).toISOString();
+      const amount = Math.round((95 + ((quarter - 1) * 100) / 96) * 100) / 100;
+      await putLegacyItem(h.tableName, `SAMPLE#${at}`, {
+        at: { S: at },
+        amount: { N: String(amount) },
+        sms: { N: '600' },
+      });
+    }
+    balance(94.74);
+    await h.run(0);
+
+    const stored = await h.store.load('main');
+    expect(stored?.state.lowNotice).toEqual(episode.lowNotice);
+    expect(stored?.version).toBe(97);
+    expect(h.published()).toEqual([]);
+    const report = JSON.parse(h.lines[0] ?? '{}') as { daysToEmpty?: number };
+    expect(report.daysToEmpty).toBeGreaterThan(0.9);
+    expect(report.daysToEmpty).toBeLessThan(1);
+    expect(await sampleItems(h.tableName)).toBe(96);
   });
 });
 

@@ -9,6 +9,7 @@ import {
 export function testAccount(overrides: Partial<AccountConfig> = {}): AccountConfig {
   return {
     name: 'main',
+    credentialsParameter: '/iletimerkezi/main/credentials',
     keyParameter: '/iletimerkezi/main/api-key',
     hashParameter: '/iletimerkezi/main/api-hash',
     baseUrl: 'https://api.iletimerkezi.com',

@@ -70,6 +70,19 @@ describe('SSM GetParameters', () => {
     expect(response.InvalidParameters).toEqual(['/iletimerkezi/other/api-key']);
   });
 
+  it('counts a decrypt for each value it hands out decrypted, none for names not found or ciphertext', async () => {
+    aws.parameters.set('/count/one', 'one');
+    aws.parameters.set('/count/two', 'two');
+    const before = aws.decrypts();
+
+    await ssm.send(
+      new GetParametersCommand({ Names: ['/count/one', '/count/two', '/count/none'], WithDecryption: true }),
+    );
+    await ssm.send(new GetParametersCommand({ Names: ['/count/one'], WithDecryption: false }));
+
+    expect(aws.decrypts() - before).toBe(2);
+  });
+
   it('records the names asked for and whether decryption was requested', async () => {
     const before = aws.getParameters.length;
 

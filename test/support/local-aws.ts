@@ -15,7 +15,7 @@ import { isObject, parseJson } from '../../lambda/core/json.js';
 
 export type SsmOperation = 'GetParameters';
 export type SnsOperation = 'Publish';
-export type DynamoDbOperation = 'GetItem' | 'PutItem' | 'Query';
+export type DynamoDbOperation = 'BatchGetItem' | 'GetItem' | 'PutItem' | 'Query';
 export type AwsOperation = SsmOperation | SnsOperation | DynamoDbOperation;
 
 export type AwsFault =
@@ -75,6 +75,11 @@ export interface LocalAws {
   /** Every Publish SNS accepted, in order (a faulted one is not in it). */
   readonly publishes: Publish[];
   readonly getParameters: GetParametersCall[];
+  /**
+   * SecureString values handed out decrypted: each one is a KMS Decrypt that SSM makes, and
+   * bills, on the caller's behalf (names not found and reads without decryption cost none).
+   */
+  decrypts(): number;
   /** Every call received, faulted or not, in order. */
   readonly calls: AwsCall[];
   /** The next `times` calls of `operation` answer with `fault` instead ('always' until cleared). */
@@ -194,6 +199,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const parameters = new Map<string, string>();
   const publishes: Publish[] = [];
   const getParameters: GetParametersCall[] = [];
+  let decrypted = 0;
   const calls: AwsCall[] = [];
   const faults = new Map<AwsOperation, QueuedFault[]>();
   const upstream = options.dynamoDbUpstream === undefined ? undefined : new URL(options.dynamoDbUpstream);
@@ -272,6 +278,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const withDecryption = isObject(input) && input.WithDecryption === true;
     getParameters.push({ names, withDecryption });
     const found = names.filter((name) => parameters.has(name));
+    if (withDecryption) decrypted += found.length;
     send(res, 200, 'application/x-amz-json-1.1', {
       Parameters: found.map((name, i) => ({
         Name: name,
@@ -358,6 +365,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     parameters,
     publishes,
     getParameters,
+    decrypts: () => decrypted,
     calls,
     fail(operation, fault, times = 1) {
       if (fault !== 'hang' && fault !== 'reset' && !faultError(serviceOf(operation), fault, operation)) {
@@ -384,7 +392,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 const KNOWN: Readonly<Record<Service, readonly string[]>> = {
   ssm: ['GetParameters'],
   sns: ['Publish'],
-  dynamodb: ['GetItem', 'PutItem', 'Query'],
+  dynamodb: ['BatchGetItem', 'GetItem', 'PutItem', 'Query'],
 };
 
 function isKnown(service: Service, operation: string): operation is AwsOperation {
