@@ -20,6 +20,7 @@ import {
 import { isObject } from '../core/json.js';
 import type { StateStore, StoredState } from '../core/ports.js';
 import { mapBounded } from '../core/run-checks.js';
+import { silenceProblem } from '../core/silence.js';
 import { LEVELS } from '../core/types.js';
 import { awsErrorMessage, awsErrorName, isTransientAwsError } from './aws-error.js';
 
@@ -283,7 +284,8 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
   }
 }
 
-function parseStateItem(account: string, item: Record<string, AttributeValue>): StoredState {
+/** The version and alert state of a state item, checked for shape; throws naming the account. */
+export function parseStateItem(account: string, item: Record<string, AttributeValue>): StoredState {
   const corrupt = (why: string) => new Error(`stored state of account ${account} is corrupt: ${why}`);
   const version = Number(item.version?.N);
   if (!Number.isSafeInteger(version) || version < 1) throw corrupt('version is not a positive whole number');
@@ -310,6 +312,7 @@ function alertStateProblem(value: unknown): string | undefined {
   }
   const pending = value.pending;
   if (isObject(pending) && !isObject(pending.notification)) return 'pending has no notification';
+  if (value.silence !== undefined) return silenceProblem(value.silence);
   return undefined;
 }
 

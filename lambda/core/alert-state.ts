@@ -1,6 +1,7 @@
 import type { AccountConfig, AlertPolicy } from './config.js';
 import type { Forecast } from './forecast-types.js';
 import type { Episode, Notification, NotificationKind } from './notification.js';
+import { isSilenced, type Silence } from './silence.js';
 import { levelFor, levelWithHysteresis } from './thresholds.js';
 import { type Balance, type Failure, type FailureKind, type Level, severityOf } from './types.js';
 
@@ -32,6 +33,8 @@ export interface AlertState {
   readonly forecastNotice?: { readonly at: string; readonly daysToEmpty: number; readonly since?: string };
   /** A decided notification SNS has not accepted yet: claimed by a run, or released for a retry. */
   readonly pending?: PendingNotification;
+  /** Set by an operator (npm run silence); the alert rules carry it through every run untouched. */
+  readonly silence?: Silence;
 }
 
 export interface PendingNotification {
@@ -53,6 +56,8 @@ export type Observation =
 export interface Transition {
   readonly next: AlertState;
   readonly notification?: Notification;
+  /** The notification the rules decided while the account is silenced: logged, never delivered. */
+  readonly held?: Notification;
 }
 
 const HOUR_MS = 3_600_000;
@@ -89,9 +94,46 @@ export function transition(
   now: Date,
   account: AccountConfig,
 ): Transition {
-  return observation.ok
+  const decided = observation.ok
     ? afterSuccess(previous, observation.balance, observation.forecast, now, account)
     : afterFailure(previous, observation.failure, now, account);
+  if (!decided.notification || !isSilenced(previous?.silence, now)) return decided;
+  return { next: untold(decided.next, previous), held: decided.notification };
+}
+
+/**
+ * Silences: the state advances (level, balance, failure count) but a held notice is not marked as
+ * told: the record of what recipients heard stays as it was before the notice. When the silence
+ * ends, the ordinary rules compare the current state with what recipients last heard and send
+ * the one notice that calls for, not a backlog: a CRITICAL that began while silenced is announced
+ * once as a low at CRITICAL; a low that began and recovered while silenced sends nothing; a low
+ * announced before the silence that recovered during it sends its recovery. Keeping the latest
+ * held notice instead would deliver a stale one (a "low" for a balance topped up since).
+ * One loss is accepted: a check failure announced before the silence that healed during it sends
+ * no "monitor recovered", since the state keeps no failure streak after a success; the next
+ * balance notice, and `npm run status`, show the check working.
+ */
+function untold(next: AlertState, previous: AlertState | undefined): AlertState {
+  const { lowNotice: _low, forecastNotice: _forecast, failures, ...rest } = next;
+  const told = previous?.failures;
+  return {
+    ...rest,
+    ...(previous?.lowNotice ? { lowNotice: previous.lowNotice } : {}),
+    ...(previous?.forecastNotice ? { forecastNotice: previous.forecastNotice } : {}),
+    ...(failures
+      ? {
+          failures: {
+            ...withoutNotice(failures),
+            ...(told && told.since === failures.since ? pickNotice(told) : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+function withoutNotice(failures: NonNullable<AlertState['failures']>): NonNullable<AlertState['failures']> {
+  const { noticeAt: _at, noticeKind: _kind, ...rest } = failures;
+  return rest;
 }
 
 function afterFailure(
@@ -170,7 +212,9 @@ function balanceNotice(
 ): 'low' | 'low-reminder' | 'recovered' | undefined {
   const notice = previous?.lowNotice;
   if (level === 'OK') return notice ? 'recovered' : undefined;
+  // Worse than the level before, or than the level last told (it worsened during a silence).
   if (!notice || severityOf(level) > severityOf(previous?.level ?? 'OK')) return 'low';
+  if (severityOf(level) > severityOf(notice.level)) return 'low';
   if (hoursBetween(notice.at, now) >= account.policy.reminderHours[level]) return 'low-reminder';
   return undefined;
 }
@@ -235,6 +279,7 @@ function afterSuccess(
     ...(lowNotice ? { lowNotice } : {}),
     ...(forecastState ? { forecastNotice: forecastState } : {}),
     ...(previous?.pending ? { pending: previous.pending } : {}),
+    ...(previous?.silence ? { silence: previous.silence } : {}),
   };
 
   const kind: NotificationKind | undefined = monitorRecovered

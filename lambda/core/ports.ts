@@ -80,6 +80,8 @@ export interface AccountReport {
   readonly forecast?: import('./forecast-types.js').Forecast;
   /** The notification sent by this run, if any. */
   readonly notified?: Notification['kind'];
+  /** The notification decided but held by a silence (not claimed, not published). */
+  readonly held?: Notification['kind'];
   /** Set when the notification was decided but SNS refused it; the next run retries. */
   readonly publishError?: string;
   /** Set when the state store failed; no notification is decided without state. */

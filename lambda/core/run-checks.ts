@@ -13,6 +13,7 @@ import type {
   StoredState,
   Telemetry,
 } from './ports.js';
+import { isSilenced } from './silence.js';
 import { levelFor } from './thresholds.js';
 import type { Balance, Credentials, Outcome } from './types.js';
 
@@ -221,6 +222,7 @@ async function checkAccount(
       level: delivery.level,
       ...(observation.ok && observation.forecast ? { forecast: observation.forecast } : {}),
       ...(delivery.notified ? { notified: delivery.notified } : {}),
+      ...(delivery.held ? { held: delivery.held } : {}),
       ...(delivery.publishError ? { publishError: delivery.publishError } : {}),
       ...(delivery.storeError ? { storeError: delivery.storeError } : {}),
     });
@@ -252,6 +254,7 @@ function observe(
 interface Delivery {
   readonly level: AccountReport['level'];
   readonly notified?: AccountReport['notified'];
+  readonly held?: AccountReport['held'];
   readonly publishError?: string;
   readonly storeError?: string;
 }
@@ -271,11 +274,14 @@ async function decideAndDeliver(
     const version = stored?.version ?? 0;
     // A run already recorded keeps its state; only an undelivered notice may still need this run.
     const recorded = stored !== undefined && alreadyRecorded(stored.state, options.runId, now, attempt);
-    const { next, notification } =
+    const { next, notification, held } =
       recorded && stored
-        ? { next: stored.state, notification: undefined }
+        ? { next: stored.state, notification: undefined, held: undefined }
         : transition(stored?.state, observation, now, account);
-    const claim = claimFor(notification, next.pending, now, claimTtlMs, deps.newClaimId);
+    // A silence holds every notice, an undelivered one from before it too: nothing is claimed.
+    const claim = isSilenced(next.silence, now)
+      ? undefined
+      : claimFor(notification, next.pending, now, claimTtlMs, deps.newClaimId);
     if (recorded && !claim) return { level: next.level };
     if (claim && Date.now() >= options.deadlineAt) {
       // Too late to publish: leave the state as it was, so the next run decides the same again.
@@ -287,7 +293,7 @@ async function decideAndDeliver(
     // recorded already (a duplicate delivery) does not count its reading twice.
     const history = nextHistory(stored?.history, recorded ? undefined : sample);
     if ((await deps.store.save(account.name, toSave, version, history)) === 'conflict') continue;
-    if (!claim) return { level: next.level };
+    if (!claim) return { level: next.level, ...(held ? { held: held.kind } : {}) };
 
     const claimed = claim;
     const saved: StoredState = { state: toSave, version: version + 1, history };

@@ -599,3 +599,158 @@ describe('episodes: a notice, its reminders and its resolution share one episode
     expect(notification?.episode).toEqual({ topic: 'balance', since: at(-30) });
   });
 });
+
+/**
+ * Silences, as a table: the silence is set before the step at `from` hours and ends at `until`
+ * hours. Expected per step: the kind delivered, `held: <kind>` for one the silence held, or null.
+ */
+type SilenceRow = readonly [
+  name: string,
+  silence: readonly [from: number, until: number],
+  steps: readonly Step[],
+  expected: readonly (string | null)[],
+];
+
+function playSilenced(silence: SilenceRow[1], steps: readonly Step[]) {
+  const [from, until] = silence;
+  let state: AlertState | undefined;
+  const seen: (string | null)[] = [];
+  for (const [hours, observed] of steps) {
+    if (hours >= from && state && !state.silence) {
+      state = {
+        ...state,
+        silence: {
+          until: new Date(T0 + until * HOUR).toISOString(),
+          since: new Date(T0 + from * HOUR).toISOString(),
+          reason: 'maintenance',
+        },
+      };
+    }
+    const result = transition(state, observe(observed), new Date(T0 + hours * HOUR), testAccount());
+    state = result.next;
+    seen.push(result.notification?.kind ?? (result.held ? `held: ${result.held.kind}` : null));
+  }
+  return { state, seen };
+}
+
+const silenceRows: readonly SilenceRow[] = [
+  [
+    'a CRITICAL that began while silenced is held, then announced once as a low when the silence ends',
+    [0.1, 2],
+    [
+      [0, 200],
+      [0.25, 10],
+      [1, 10],
+      [2, 10],
+      [2.25, 10],
+    ],
+    [null, 'held: low', 'held: low', 'low', null],
+  ],
+  [
+    'a low that began and recovered while silenced sends nothing when the silence ends',
+    [0.1, 2],
+    [
+      [0, 200],
+      [0.25, 80],
+      [1, 200],
+      [2, 200],
+    ],
+    [null, 'held: low', null, null],
+  ],
+  [
+    'a low announced before the silence that recovered during it sends its recovery when it ends',
+    [0.1, 2],
+    [
+      [0, 80],
+      [0.25, 200],
+      [1, 200],
+      [2, 200],
+      [2.25, 200],
+    ],
+    ['low', 'held: recovered', 'held: recovered', 'recovered', null],
+  ],
+  [
+    'a WARNING that worsened to CRITICAL while silenced is announced as a low at CRITICAL when it ends',
+    [0.1, 2],
+    [
+      [0, 80],
+      [0.25, 10],
+      [2, 10],
+    ],
+    ['low', 'held: low', 'low'],
+  ],
+  [
+    'reminders are held while silenced and one is sent when the silence ends',
+    [1, 30],
+    [
+      [0, 10],
+      [6, 10],
+      [12, 10],
+      [30, 10],
+      [31, 10],
+    ],
+    ['low', 'held: low-reminder', 'held: low-reminder', 'low-reminder', null],
+  ],
+  [
+    'a failure streak is held while silenced and announced once when the silence ends',
+    [0.1, 1],
+    [
+      [0, 200],
+      [0.25, 'transient'],
+      [0.5, 'transient'],
+      [0.75, 'transient'],
+      [1, 'transient'],
+      [1.25, 'transient'],
+    ],
+    [null, null, null, 'held: check-failed', 'check-failed', null],
+  ],
+  [
+    'a forecast alert held while silenced is sent when the silence ends',
+    [0.1, 2],
+    [
+      [0, withForecast(200, 10)],
+      [0.25, withForecast(200, 2)],
+      [2, withForecast(200, 2)],
+    ],
+    [null, 'held: forecast', 'forecast'],
+  ],
+  [
+    'a silence that ended before the run holds nothing',
+    [0.1, 0.2],
+    [
+      [0, 200],
+      [0.25, 10],
+    ],
+    [null, 'low'],
+  ],
+];
+
+describe('silences', () => {
+  it.each(silenceRows)('%s', (_name, silence, steps, expected) => {
+    expect(playSilenced(silence, steps).seen).toEqual(expected);
+  });
+
+  it('the state advances while silenced: level, balance and check time', () => {
+    const { state } = playSilenced(
+      [0.1, 2],
+      [
+        [0, 200],
+        [0.25, 10],
+      ],
+    );
+    expect(state).toMatchObject({
+      level: 'CRITICAL',
+      lastBalance: { amount: 10 },
+      checkedAt: new Date(T0 + 0.25 * HOUR).toISOString(),
+    });
+    expect(state?.lowNotice).toBeUndefined();
+  });
+
+  it('every run carries the silence through, after a success and after a failure', () => {
+    const silence = { until: '2026-11-03T09:00:00.000Z', since: '2026-11-02T08:00:00.000Z', reason: 'x' };
+    const start: AlertState = { level: 'OK', levelSince: '2026-11-01T00:00:00.000Z', silence };
+    const now = new Date(T0);
+    expect(transition(start, observe(200), now, testAccount()).next.silence).toEqual(silence);
+    expect(transition(start, observe('auth'), now, testAccount()).next.silence).toEqual(silence);
+  });
+});
