@@ -442,6 +442,10 @@ export class BalanceMonitor extends Construct {
       description: 'Run one check now: aws lambda invoke --function-name <this> out.json',
       value: this.fn.functionName,
     });
+    new CfnOutput(this, 'MaxSilenceHours', {
+      description: 'The longest silence npm run silence accepts (maxSilenceHours in the configuration).',
+      value: String(config.maxSilenceHours),
+    });
     new CfnOutput(this, 'CredentialParameters', {
       description:
         "Store each account's key and hash as SecureStrings before the first run: npm run credentials -- <account> " +

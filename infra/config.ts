@@ -17,6 +17,7 @@ import {
   type Validated,
 } from '../lambda/core/config.js';
 import { isObject } from '../lambda/core/json.js';
+import { DEFAULT_MAX_SILENCE_HOURS, MAX_SILENCE_HOURS_LIMIT } from '../lambda/core/silence.js';
 
 /**
  * The stack's configuration: the monitor configuration the function receives (validated by the
@@ -65,6 +66,8 @@ export interface StackConfig {
   /** Unset: two schedule intervals (see noCheckWindowMinutes). */
   readonly noCheckAlarmMinutes?: number;
   readonly tableRemovalPolicy: TableRemovalPolicy;
+  /** The longest silence `npm run silence` accepts (the stack's MaxSilenceHours output). */
+  readonly maxSilenceHours: number;
 }
 
 /** The JSON shape a user writes (cdk.json context `balanceMonitor`, or the construct's props). */
@@ -115,6 +118,7 @@ export interface StackConfigInput {
   readonly parameterKmsKeyArn?: string;
   readonly noCheckAlarmMinutes?: number;
   readonly tableRemovalPolicy?: TableRemovalPolicy;
+  readonly maxSilenceHours?: number;
 }
 
 export const DEFAULT_SCHEDULE = 'rate(15 minutes)';
@@ -136,6 +140,7 @@ const INFRA_FIELDS = [
   'parameterKmsKeyArn',
   'noCheckAlarmMinutes',
   'tableRemovalPolicy',
+  'maxSilenceHours',
 ] as const;
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
@@ -570,6 +575,11 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
       );
     }
   }
+  const maxSilenceHours = c.number('maxSilenceHours', input.maxSilenceHours, DEFAULT_MAX_SILENCE_HOURS, {
+    min: 1,
+    max: MAX_SILENCE_HOURS_LIMIT,
+    integer: true,
+  });
   const errors = [...(monitor.ok ? [] : monitor.errors), ...c.errors];
   if (!monitor.ok || errors.length > 0) return { ok: false, errors };
   const config: StackConfig = {
@@ -580,6 +590,7 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
     logRetentionDays,
     dashboard,
     tableRemovalPolicy,
+    maxSilenceHours,
     ...(parameterKmsKeyArn === undefined ? {} : { parameterKmsKeyArn }),
     ...(noCheckAlarmMinutes === undefined ? {} : { noCheckAlarmMinutes }),
   };

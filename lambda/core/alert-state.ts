@@ -35,6 +35,8 @@ export interface AlertState {
   readonly pending?: PendingNotification;
   /** Set by an operator (npm run silence); the alert rules carry it through every run untouched. */
   readonly silence?: Silence;
+  /** The last notice decided for delivery (it may still be pending), for `npm run status`. */
+  readonly lastNotice?: { readonly kind: NotificationKind; readonly at: string };
 }
 
 export interface PendingNotification {
@@ -97,8 +99,20 @@ export function transition(
   const decided = observation.ok
     ? afterSuccess(previous, observation.balance, observation.forecast, now, account)
     : afterFailure(previous, observation.failure, now, account);
-  if (!decided.notification || !isSilenced(previous?.silence, now)) return decided;
-  return { next: untold(decided.next, previous), held: decided.notification };
+  // Carried here, not in each rule, so no rule can drop what an operator or an earlier run wrote.
+  const kept: Pick<AlertState, 'silence' | 'lastNotice'> = {
+    ...(previous?.silence ? { silence: previous.silence } : {}),
+    ...(previous?.lastNotice ? { lastNotice: previous.lastNotice } : {}),
+  };
+  const { notification } = decided;
+  if (!notification) return { next: { ...decided.next, ...kept } };
+  if (isSilenced(previous?.silence, now)) {
+    return { next: { ...untold(decided.next, previous), ...kept }, held: notification };
+  }
+  return {
+    next: { ...decided.next, ...kept, lastNotice: { kind: notification.kind, at: notification.at } },
+    notification,
+  };
 }
 
 /**
@@ -279,7 +293,6 @@ function afterSuccess(
     ...(lowNotice ? { lowNotice } : {}),
     ...(forecastState ? { forecastNotice: forecastState } : {}),
     ...(previous?.pending ? { pending: previous.pending } : {}),
-    ...(previous?.silence ? { silence: previous.silence } : {}),
   };
 
   const kind: NotificationKind | undefined = monitorRecovered

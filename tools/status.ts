@@ -1,0 +1,266 @@
+import { parseArgs } from 'node:util';
+import { STACK_NAME } from '../infra/balance-monitor-stack.js';
+import type { AlertState } from '../lambda/core/alert-state.js';
+import { forecastFromHistory } from '../lambda/core/history.js';
+import { isSilenced } from '../lambda/core/silence.js';
+import {
+  clientsFor,
+  findTable,
+  isMainModule,
+  type Location,
+  readStates,
+  type StateItem,
+  type ToolClients,
+  type ToolError,
+  type ToolOutput,
+} from './monitor-table.js';
+
+/**
+ * `npm run status -- [--stack NAME] [--table NAME] [--region R] [--json]`: every account of the
+ * deployed monitor as its state item says, read with the operator's credentials (Scan of the
+ * table; the table from the stack's TableName output unless --table names it).
+ */
+
+export const STATUS_USAGE = 'Usage: npm run status -- [--stack NAME] [--table NAME] [--region R] [--json]';
+
+export interface StatusArgs extends Location {
+  readonly json: boolean;
+}
+
+export type ParsedStatusArgs =
+  | { readonly ok: true; readonly args: StatusArgs }
+  | {
+      readonly ok: false;
+      readonly help: boolean;
+      readonly errors: readonly string[];
+      readonly json: boolean;
+    };
+
+export function parseStatusArgs(argv: readonly string[]): ParsedStatusArgs {
+  const json = argv.includes('--json');
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        stack: { type: 'string' },
+        table: { type: 'string' },
+        region: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) return { ok: false, help: true, errors: [], json };
+    const errors: string[] = [];
+    for (const flag of ['stack', 'table', 'region'] as const) {
+      const value = values[flag];
+      if (value !== undefined && (value.trim() === '' || value.startsWith('--')))
+        errors.push(`--${flag} needs a value`);
+    }
+    if (errors.length > 0) return { ok: false, help: false, errors, json };
+    return {
+      ok: true,
+      args: {
+        stack: values.stack ?? STACK_NAME,
+        json: values.json ?? false,
+        ...(values.table === undefined ? {} : { table: values.table }),
+        ...(values.region === undefined ? {} : { region: values.region }),
+      },
+    };
+  } catch (error) {
+    return { ok: false, help: false, errors: [error instanceof Error ? error.message : String(error)], json };
+  }
+}
+
+/** One account's line of the status, as `--json` prints it. */
+export interface AccountStatus {
+  readonly account: string;
+  readonly level: AlertState['level'];
+  readonly levelSince: string;
+  readonly balance?: { readonly amount: number; readonly sms: number };
+  /** The last successful check (the time of the balance shown) and its age in minutes. */
+  readonly lastSuccessAt?: string;
+  readonly lastSuccessAgeMinutes?: number;
+  readonly lastCheckAt?: string;
+  readonly failuresInARow: number;
+  readonly failure?: { readonly kind: string; readonly message: string; readonly since: string };
+  /** TL forecast from the hourly history, as the run computes it; absent without enough history. */
+  readonly daysToEmpty?: number;
+  readonly emptyAt?: string;
+  readonly lastNotice?: { readonly kind: string; readonly at: string };
+  readonly pending?: {
+    readonly kind: string;
+    readonly at: string;
+    readonly attempts: number;
+    readonly claimed: boolean;
+    readonly lastError?: string;
+  };
+  readonly silence?: {
+    readonly until: string;
+    readonly reason: string;
+    readonly since: string;
+    readonly by?: string;
+    readonly active: boolean;
+  };
+}
+
+export interface StatusReport {
+  readonly ok: true;
+  readonly table: string;
+  readonly at: string;
+  readonly accounts: readonly AccountStatus[];
+  /** State items that could not be read, by account. */
+  readonly unreadable: readonly ToolError[];
+}
+
+const MINUTE_MS = 60_000;
+
+export function accountStatus(entry: StateItem, now: Date): AccountStatus {
+  const { state } = entry;
+  const forecast = entry.history ? forecastFromHistory(entry.history, now, {}) : undefined;
+  const last = state.lastBalance;
+  const pending = state.pending;
+  const silence = state.silence;
+  return {
+    account: entry.account,
+    level: state.level,
+    levelSince: state.levelSince,
+    ...(last
+      ? {
+          balance: { amount: last.amount, sms: last.sms },
+          lastSuccessAt: last.at,
+          lastSuccessAgeMinutes: Math.max(0, Math.round((now.getTime() - Date.parse(last.at)) / MINUTE_MS)),
+        }
+      : {}),
+    ...(state.checkedAt ? { lastCheckAt: state.checkedAt } : {}),
+    failuresInARow: state.failures?.count ?? 0,
+    ...(state.failures
+      ? {
+          failure: {
+            kind: state.failures.kind,
+            message: state.failures.message,
+            since: state.failures.since,
+          },
+        }
+      : {}),
+    ...(forecast ? { daysToEmpty: forecast.daysToEmpty, emptyAt: forecast.emptyAt } : {}),
+    ...(state.lastNotice ? { lastNotice: state.lastNotice } : {}),
+    ...(pending
+      ? {
+          pending: {
+            kind: pending.notification.kind,
+            at: pending.notification.at,
+            attempts: pending.attempts,
+            claimed: pending.claimId !== undefined,
+            ...(pending.lastError ? { lastError: pending.lastError } : {}),
+          },
+        }
+      : {}),
+    ...(silence ? { silence: { ...silence, active: isSilenced(silence, now) } } : {}),
+  };
+}
+
+export async function runStatus(
+  args: StatusArgs,
+  clients: ToolClients,
+  output: ToolOutput,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  const failed = (error: ToolError): number => {
+    if (args.json) output.out(`${JSON.stringify({ ok: false, error })}\n`);
+    else output.err(`error: ${error.message}\n`);
+    return 1;
+  };
+  const found = await findTable(args, clients);
+  if (!found.ok) return failed(found.error);
+  const read = await readStates(clients.dynamoDb, found.value.table);
+  if (!read.ok) return failed(read.error);
+  const at = now();
+  const report: StatusReport = {
+    ok: true,
+    table: found.value.table,
+    at: at.toISOString(),
+    accounts: read.value.items.map((item) => accountStatus(item, at)),
+    unreadable: read.value.unreadable,
+  };
+  if (args.json) output.out(`${JSON.stringify(report)}\n`);
+  else output.out(renderStatus(report, at));
+  return report.unreadable.length > 0 ? 1 : 0;
+}
+
+/** How long ago, or how long until, in the largest unit that reads well. */
+export function formatSpan(ms: number): string {
+  const minutes = Math.round(Math.abs(ms) / MINUTE_MS);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = minutes / 60;
+  if (hours < 48) return `${Math.floor(hours)}h${minutes % 60 > 0 ? `${minutes % 60}m` : ''}`;
+  return `${Math.floor(hours / 24)}d${Math.floor(hours % 24) > 0 ? `${Math.floor(hours % 24)}h` : ''}`;
+}
+
+const HEADERS = [
+  'ACCOUNT',
+  'LEVEL',
+  'BALANCE',
+  'SMS',
+  'LAST OK',
+  'FAILS',
+  'EMPTY IN',
+  'LAST NOTICE',
+  'PENDING',
+  'SILENCED',
+];
+
+/** The readable table: one line an account, columns padded to their widest cell. */
+export function renderStatus(report: StatusReport, now: Date): string {
+  const ago = (iso: string) => `${formatSpan(now.getTime() - Date.parse(iso))} ago`;
+  const rows = report.accounts.map((a) => [
+    a.account,
+    a.level,
+    a.balance ? a.balance.amount.toFixed(2) : '-',
+    a.balance ? String(a.balance.sms) : '-',
+    a.lastSuccessAt ? ago(a.lastSuccessAt) : 'never',
+    a.failuresInARow > 0 && a.failure ? `${a.failuresInARow} ${a.failure.kind}` : '0',
+    a.daysToEmpty === undefined ? '-' : `${a.daysToEmpty.toFixed(1)}d`,
+    a.lastNotice ? `${a.lastNotice.kind} ${ago(a.lastNotice.at)}` : '-',
+    a.pending ? `${a.pending.kind} (${a.pending.attempts} failed)` : '-',
+    a.silence?.active
+      ? `until ${a.silence.until} (${formatSpan(Date.parse(a.silence.until) - now.getTime())} left): ${a.silence.reason}`
+      : '-',
+  ]);
+  const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const lines = [
+    `Table ${report.table}, ${report.accounts.length} account(s), at ${report.at}`,
+    line(HEADERS),
+  ];
+  for (const row of rows) lines.push(line(row));
+  for (const problem of report.unreadable) lines.push(`unreadable: ${problem.message}`);
+  if (report.accounts.length === 0) lines.push('No account has been checked yet.');
+  return `${lines.join('\n')}\n`;
+}
+
+if (isMainModule(import.meta.url)) {
+  const parsed = parseStatusArgs(process.argv.slice(2));
+  if (!parsed.ok) {
+    if (parsed.help) process.stdout.write(`${STATUS_USAGE}\n`);
+    else if (parsed.json)
+      process.stdout.write(
+        `${JSON.stringify({ ok: false, error: { kind: 'usage', message: parsed.errors.join('; ') } })}\n`,
+      );
+    else process.stderr.write(`${parsed.errors.map((e) => `error: ${e}`).join('\n')}\n${STATUS_USAGE}\n`);
+    process.exitCode = parsed.help ? 0 : 2;
+  } else {
+    const clients = clientsFor(parsed.args.region);
+    process.exitCode = await runStatus(parsed.args, clients, {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+    });
+    clients.cloudFormation.destroy();
+    clients.dynamoDb.destroy();
+  }
+}
