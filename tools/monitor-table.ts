@@ -281,3 +281,12 @@ export function isMainModule(url: string): boolean {
     return false;
   }
 }
+
+/** node:util parseArgs errors, one line each, naming the flag. */
+export function argsError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const flag = /'(-{1,2}[A-Za-z-]+)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) return `${flag} needs a value`;
+  return message.split('\n')[0] ?? message;
+}

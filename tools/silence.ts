@@ -10,6 +10,7 @@ import {
   type Silence,
 } from '../lambda/core/silence.js';
 import {
+  argsError,
   clientsFor,
   findTable,
   isMainModule,
@@ -97,7 +98,7 @@ export function parseSilenceArgs(argv: readonly string[]): ParsedSilenceArgs {
       allowPositionals: true,
     }));
   } catch (error) {
-    return { ok: false, help: false, errors: [error instanceof Error ? error.message : String(error)] };
+    return { ok: false, help: false, errors: [argsError(error)] };
   }
   if (values.help) return { ok: false, help: true, errors: [] };
   const errors: string[] = [];

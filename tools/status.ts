@@ -4,6 +4,7 @@ import type { AlertState } from '../lambda/core/alert-state.js';
 import { forecastFromHistory } from '../lambda/core/history.js';
 import { isSilenced } from '../lambda/core/silence.js';
 import {
+  argsError,
   clientsFor,
   findTable,
   isMainModule,
@@ -69,7 +70,7 @@ export function parseStatusArgs(argv: readonly string[]): ParsedStatusArgs {
       },
     };
   } catch (error) {
-    return { ok: false, help: false, errors: [error instanceof Error ? error.message : String(error)], json };
+    return { ok: false, help: false, errors: [argsError(error)], json };
   }
 }
 
@@ -256,10 +257,20 @@ if (isMainModule(import.meta.url)) {
     process.exitCode = parsed.help ? 0 : 2;
   } else {
     const clients = clientsFor(parsed.args.region);
-    process.exitCode = await runStatus(parsed.args, clients, {
-      out: (text) => process.stdout.write(text),
-      err: (text) => process.stderr.write(text),
-    });
+    try {
+      process.exitCode = await runStatus(parsed.args, clients, {
+        out: (text) => process.stdout.write(text),
+        err: (text) => process.stderr.write(text),
+      });
+    } catch (error) {
+      // Whatever happened, --json still prints one object.
+      const message =
+        error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : String(error);
+      if (parsed.args.json)
+        process.stdout.write(`${JSON.stringify({ ok: false, error: { kind: 'aws', message } })}\n`);
+      else process.stderr.write(`error: ${message}\n`);
+      process.exitCode = 1;
+    }
     clients.cloudFormation.destroy();
     clients.dynamoDb.destroy();
   }

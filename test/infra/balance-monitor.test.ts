@@ -830,6 +830,12 @@ describe('the dashboard', () => {
     ]);
   });
 
+  it('publishes the configured maxSilenceHours as the MaxSilenceHours output', () => {
+    const { template: short } = synthTemplate(withConfig({ maxSilenceHours: 24 }));
+    const outputs = Object.entries(short.findOutputs('*'));
+    expect(outputs.find(([k]) => k.includes('MaxSilenceHours'))?.[1].Value).toBe('24');
+  });
+
   it('is left out, with its URL output, when dashboard is false', () => {
     const { template: none } = synthTemplate(withConfig({ dashboard: false }));
     none.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
@@ -844,6 +850,8 @@ describe('the outputs', () => {
     expect(byName('TopicArn')?.Value).toEqual({ Ref: ids.topic });
     expect(byName('TableName')?.Value).toEqual({ Ref: ids.table });
     expect(byName('FunctionName')?.Value).toEqual({ Ref: ids.fn });
+    // npm run silence reads the longest silence allowed from here.
+    expect(byName('MaxSilenceHours')?.Value).toBe('168');
     expect(byName('DashboardUrl')?.Value).toBe(
       'https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#dashboards:name=IletiMerkeziBalanceMonitor',
     );

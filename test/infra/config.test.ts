@@ -214,6 +214,18 @@ describe('other infrastructure fields', () => {
     ]);
   });
 
+  it('allows silences of seven days unless maxSilenceHours says otherwise, within a year', () => {
+    expect(valid(base()).maxSilenceHours).toBe(168);
+    expect(valid(base({ maxSilenceHours: 24 })).maxSilenceHours).toBe(24);
+    expect(errorsOf(base({ maxSilenceHours: 0 }))).toEqual(['maxSilenceHours: must be at least 1, got 0']);
+    expect(errorsOf(base({ maxSilenceHours: 9000 }))).toEqual([
+      'maxSilenceHours: must be at most 8760, got 9000',
+    ]);
+    expect(errorsOf(base({ maxSilenceHours: 1.5 }))).toEqual([
+      'maxSilenceHours: must be a whole number, got 1.5',
+    ]);
+  });
+
   it('rejects a no-check window shorter than the schedule interval', () => {
     expect(errorsOf(base({ schedule: 'rate(1 hour)', noCheckAlarmMinutes: 30 }))).toEqual([
       'noCheckAlarmMinutes: must be at least the schedule interval (60 minutes), or the alarm fires between runs',
