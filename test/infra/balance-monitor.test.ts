@@ -830,12 +830,6 @@ describe('the dashboard', () => {
     ]);
   });
 
-  it('publishes the configured maxSilenceHours as the MaxSilenceHours output', () => {
-    const { template: short } = synthTemplate(withConfig({ maxSilenceHours: 24 }));
-    const outputs = Object.entries(short.findOutputs('*'));
-    expect(outputs.find(([k]) => k.includes('MaxSilenceHours'))?.[1].Value).toBe('24');
-  });
-
   it('is left out, with its URL output, when dashboard is false', () => {
     const { template: none } = synthTemplate(withConfig({ dashboard: false }));
     none.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
@@ -844,6 +838,12 @@ describe('the dashboard', () => {
 });
 
 describe('the outputs', () => {
+  it('publishes the configured maxSilenceHours as the MaxSilenceHours output', () => {
+    const { template: short } = synthTemplate(withConfig({ maxSilenceHours: 24 }));
+    const outputs = Object.entries(short.findOutputs('*'));
+    expect(outputs.find(([k]) => k.includes('MaxSilenceHours'))?.[1].Value).toBe('24');
+  });
+
   it('give the topic ARN, table name, function name, dashboard URL and the parameters to store', () => {
     const outputs = template.findOutputs('*');
     const byName = (name: string) => Object.entries(outputs).find(([k]) => k.includes(name))?.[1];
