@@ -199,6 +199,14 @@ export function formatSpan(ms: number): string {
   return `${Math.floor(hours / 24)}d${Math.floor(hours % 24) > 0 ? `${Math.floor(hours % 24)}h` : ''}`;
 }
 
+const DAY_MS = 86_400_000;
+
+/** Days to empty as a reader wants it: hours when it is close, days with a tenth otherwise. */
+function emptyIn(days: number | undefined): string {
+  if (days === undefined) return '-';
+  return days < 2 ? formatSpan(days * DAY_MS) : `${days.toFixed(1)}d`;
+}
+
 const HEADERS = [
   'ACCOUNT',
   'LEVEL',
@@ -222,7 +230,7 @@ export function renderStatus(report: StatusReport, now: Date): string {
     a.balance ? String(a.balance.sms) : '-',
     a.lastSuccessAt ? ago(a.lastSuccessAt) : 'never',
     a.failuresInARow > 0 && a.failure ? `${a.failuresInARow} ${a.failure.kind}` : '0',
-    a.daysToEmpty === undefined ? '-' : `${a.daysToEmpty.toFixed(1)}d`,
+    emptyIn(a.daysToEmpty),
     a.lastNotice ? `${a.lastNotice.kind} ${ago(a.lastNotice.at)}` : '-',
     a.pending ? `${a.pending.kind} (${a.pending.attempts} failed)` : '-',
     a.silence?.active
