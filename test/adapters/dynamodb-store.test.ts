@@ -234,6 +234,38 @@ describe('DynamoDB state store: alert state', () => {
 
     await expect(store.load('main')).rejects.toThrow(/corrupt: level/);
   });
+
+  it('refuses to load a state item whose silence has no end time', async () => {
+    const state = {
+      level: 'OK',
+      levelSince: '2025-11-01T00:00:00.000Z',
+      silence: { reason: 'x', since: 'y' },
+    };
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          [PARTITION_KEY]: { S: accountPartitionKey('main') },
+          [SORT_KEY]: { S: STATE_SORT_KEY },
+          state: { S: JSON.stringify(state) },
+          version: { N: '1' },
+        },
+      }),
+    );
+
+    await expect(store.load('main')).rejects.toThrow(/corrupt: silence.until is not an ISO time/);
+  });
+
+  it('loads a silence back as it was saved', async () => {
+    const silence = {
+      until: '2025-11-02T00:00:00.000Z',
+      reason: 'top-up',
+      since: '2025-11-01T00:00:00.000Z',
+    };
+    await store.save('main', { ...warningState, silence }, 0);
+
+    expect((await store.load('main'))?.state.silence).toEqual(silence);
+  });
 });
 
 describe('DynamoDB state store: balance history', () => {
