@@ -274,15 +274,18 @@ async function decideAndDeliver(
     const version = stored?.version ?? 0;
     // A run already recorded keeps its state; only an undelivered notice may still need this run.
     const recorded = stored !== undefined && alreadyRecorded(stored.state, options.runId, now, attempt);
-    const { next, notification, held } =
+    const decided =
       recorded && stored
         ? { next: stored.state, notification: undefined, held: undefined }
         : transition(stored?.state, observation, now, account);
+    const { next, notification } = decided;
     // A silence holds every notice, an undelivered one from before it too: nothing is claimed.
-    const claim = isSilenced(next.silence, now)
+    const silenced = isSilenced(next.silence, now);
+    const claim = silenced
       ? undefined
       : claimFor(notification, next.pending, now, claimTtlMs, deps.newClaimId);
-    if (recorded && !claim) return { level: next.level };
+    const held = decided.held ?? (silenced ? next.pending?.notification : undefined);
+    if (recorded && !claim) return { level: next.level, ...(held ? { held: held.kind } : {}) };
     if (claim && Date.now() >= options.deadlineAt) {
       // Too late to publish: leave the state as it was, so the next run decides the same again.
       return { level: next.level, storeError: 'deadline reached before the notice could be claimed' };

@@ -382,6 +382,28 @@ describe('silences on the state the run writes', () => {
     ).toBe(0);
   });
 
+  it('a notice left pending before the silence waits for its end, and goes out once', async () => {
+    const h = await harness();
+    await h.run(0);
+    sns.on(PublishCommand).rejects(Object.assign(new Error('try later'), { name: 'ThrottledException' }));
+    balance(10);
+    await h.run(1);
+    h.setNow(1.1);
+    await silence(h, ['main', '--for', '2h', '--reason', 'SNS trouble']);
+    sns.on(PublishCommand).callsFake(() => {
+      accepted.push('low');
+      return { MessageId: 'm' };
+    });
+    await h.run(1.5);
+    expect(accepted).toEqual([]);
+    expect(heldKinds(h.lines)).toEqual(['low']);
+    expect((await h.store.load('main'))?.state.pending?.notification.kind).toBe('low');
+    await h.run(3.25);
+    await h.run(3.5);
+    expect(accepted).toEqual(['low']);
+    expect((await h.store.load('main'))?.state.pending).toBeUndefined();
+  });
+
   it('a silence that has ended holds nothing, without anyone clearing it', async () => {
     const h = await harness();
     await h.run(0);
