@@ -136,6 +136,15 @@ describe('telemetry', () => {
     });
   });
 
+  it('names the notice a silence held, and nothing as notified', () => {
+    const { telemetry, records } = capture();
+    const { notified: _sent, ...rest } = okReport;
+    telemetry.accountChecked({ ...rest, held: 'low' });
+
+    expect(records()[0]).toMatchObject({ message: ACCOUNT_CHECKED_MESSAGE, account: 'main', held: 'low' });
+    expect(records()[0]).not.toHaveProperty('notified');
+  });
+
   it('writes a failed check without a metric block, with the failure kind and message', () => {
     const { telemetry, records } = capture();
     telemetry.accountChecked(failedReport);
