@@ -1,4 +1,13 @@
-import { type AlertState, type Observation, type PendingNotification, transition } from './alert-state.js';
+import {
+  type AlertState,
+  type ChannelMark,
+  type ChannelMarks,
+  type DeliveryChannel,
+  type Observation,
+  type PendingNotification,
+  type QueuedNotice,
+  transition,
+} from './alert-state.js';
 import type { AccountConfig, MonitorConfig } from './config.js';
 import type { Sample } from './forecast-types.js';
 import { EMPTY_HISTORY, forecastFromHistory, type History, recordReading } from './history.js';
@@ -26,6 +35,10 @@ import type { Balance, Credentials, Outcome } from './types.js';
  *  2. it is published; only then is `pending` cleared;
  *  3. if SNS refuses, the claim is released and the next run publishes it (before its own notice,
  *     if it has one); a claim left by a run that died is taken over once older than the claim TTL.
+ * Per channel: with chat configured a notice goes to the main topic and to the chat topic. One
+ * claim covers both; the settle marks each channel delivered or not, so a retry publishes only on
+ * the channels that refused, and each channel gets each notice once, in order (a channel that
+ * refuses one notice is not sent the ones behind it this run; the other channel goes on).
  */
 
 export interface RunDeps {
@@ -33,6 +46,8 @@ export interface RunDeps {
   readonly reader: BalanceReader;
   readonly store: StateStore;
   readonly notifier: Notifier;
+  /** The chat topic's notifier, when chat is configured; without it no notice waits on chat. */
+  readonly chatNotifier?: Notifier;
   readonly renderer: Renderer;
   readonly telemetry: Telemetry;
   /** The time decisions are made at (tests move it; timers and durations use the real clock). */
@@ -222,6 +237,7 @@ async function checkAccount(
       ...(observation.ok && observation.forecast ? { forecast: observation.forecast } : {}),
       ...(delivery.notified ? { notified: delivery.notified } : {}),
       ...(delivery.publishError ? { publishError: delivery.publishError } : {}),
+      ...(delivery.failedChannels ? { failedChannels: delivery.failedChannels } : {}),
       ...(delivery.storeError ? { storeError: delivery.storeError } : {}),
     });
   } catch (error) {
@@ -253,7 +269,108 @@ interface Delivery {
   readonly level: AccountReport['level'];
   readonly notified?: AccountReport['notified'];
   readonly publishError?: string;
+  readonly failedChannels?: readonly DeliveryChannel[];
   readonly storeError?: string;
+}
+
+/** The channels this run delivers on: the main topic, and the chat topic when configured. */
+function channelsOf(deps: RunDeps): readonly DeliveryChannel[] {
+  return deps.chatNotifier ? ['topic', 'chat'] : ['topic'];
+}
+
+/** The configured channels that have not accepted a notice yet. */
+function undelivered(
+  marks: ChannelMarks | undefined,
+  channels: readonly DeliveryChannel[],
+): DeliveryChannel[] {
+  return channels.filter((channel) => marks?.[channel]?.status !== 'delivered');
+}
+
+/** The pending notices, oldest first, each with its marks. */
+function queueOf(pending: PendingNotification): QueuedNotice[] {
+  const { notification, channels } = pending;
+  return [...(pending.earlier ?? []), { notification, ...(channels ? { channels } : {}) }];
+}
+
+/** The pending item without the notices every configured channel has accepted; undefined when none is left. */
+function stillPending(
+  pending: PendingNotification | undefined,
+  channels: readonly DeliveryChannel[],
+): PendingNotification | undefined {
+  if (!pending) return undefined;
+  const queue = queueOf(pending);
+  const left = queue.filter((item) => undelivered(item.channels, channels).length > 0);
+  if (left.length === queue.length) return pending;
+  const last = left.at(-1);
+  if (!last) return undefined;
+  const { earlier: _all, channels: _marks, ...fields } = pending;
+  return {
+    ...fields,
+    notification: last.notification,
+    ...(last.channels ? { channels: last.channels } : {}),
+    ...(left.length > 1 ? { earlier: left.slice(0, -1) } : {}),
+  };
+}
+
+function pendingMarks(channels: readonly DeliveryChannel[]): ChannelMarks {
+  return Object.fromEntries(channels.map((channel) => [channel, { status: 'pending', attempts: 0 }]));
+}
+
+interface Published {
+  /** Every notice of the claim with its marks after this run's publishes. */
+  readonly queue: readonly QueuedNotice[];
+  /** The channels that refused, with the error, in the order they refused. */
+  readonly failures: ReadonlyArray<readonly [DeliveryChannel, string]>;
+  /** Whether some channel accepted the claim's own notification in this run. */
+  readonly accepted: boolean;
+}
+
+/**
+ * Publishes the claim's notices, oldest first, on each channel that has not accepted them yet. A
+ * channel that refuses one is not sent the later ones this run (each channel keeps the order);
+ * the other channel goes on.
+ */
+async function publishQueue(
+  claim: PendingNotification,
+  channels: readonly DeliveryChannel[],
+  account: AccountConfig,
+  now: Date,
+  deps: RunDeps,
+): Promise<Published> {
+  const refused = new Map<DeliveryChannel, string>();
+  const queue: QueuedNotice[] = [];
+  let accepted = false;
+  const items = queueOf(claim);
+  for (const [index, item] of items.entries()) {
+    const marks: Partial<Record<DeliveryChannel, ChannelMark>> = { ...item.channels };
+    let rendered: ReturnType<Renderer['render']> | undefined;
+    for (const channel of undelivered(item.channels, channels)) {
+      const before = marks[channel];
+      const attempts = before?.attempts ?? 0;
+      const error = refused.get(channel);
+      if (error !== undefined) {
+        marks[channel] = {
+          status: 'pending',
+          attempts,
+          ...(before?.lastError ? { lastError: before.lastError } : {}),
+        };
+        continue;
+      }
+      const notifier = channel === 'chat' ? deps.chatNotifier : deps.notifier;
+      try {
+        rendered ??= deps.renderer.render(item.notification, account);
+        await notifier?.publish(rendered);
+        marks[channel] = { status: 'delivered', deliveredAt: now.toISOString(), attempts };
+        if (index === items.length - 1) accepted = true;
+      } catch (failure) {
+        const lastError = describeError(failure);
+        refused.set(channel, lastError);
+        marks[channel] = { status: 'pending', attempts: attempts + 1, lastError };
+      }
+    }
+    queue.push({ notification: item.notification, channels: marks });
+  }
+  return { queue, failures: [...refused], accepted };
 }
 
 async function decideAndDeliver(
@@ -275,13 +392,18 @@ async function decideAndDeliver(
       recorded && stored
         ? { next: stored.state, notification: undefined }
         : transition(stored?.state, observation, now, account);
-    const claim = claimFor(notification, next.pending, now, claimTtlMs, deps.newClaimId);
+    const channels = channelsOf(deps);
+    // A pending notice every configured channel has accepted (chat removed since) is done with.
+    const outstanding = stillPending(next.pending, channels);
+    const claim = claimFor(notification, outstanding, now, claimTtlMs, deps.newClaimId, channels);
     if (recorded && !claim) return { level: next.level };
     if (claim && Date.now() >= options.deadlineAt) {
       // Too late to publish: leave the state as it was, so the next run decides the same again.
       return { level: next.level, storeError: 'deadline reached before the notice could be claimed' };
     }
-    const stamped = options.runId && !recorded ? { ...next, runId: options.runId } : next;
+    const { pending: _before, ...rest } = next;
+    const kept: AlertState = outstanding ? { ...rest, pending: outstanding } : rest;
+    const stamped = options.runId && !recorded ? { ...kept, runId: options.runId } : kept;
     const toSave = claim ? { ...stamped, pending: claim } : stamped;
     // The reading joins the history in the same write that records the observation, so a run
     // recorded already (a duplicate delivery) does not count its reading twice.
@@ -295,37 +417,35 @@ async function decideAndDeliver(
       // The run is being cut off: the claim expires and a later run publishes the notice.
       return { level: next.level, storeError: 'deadline reached before the claimed notice was published' };
     }
-    const queue = [...(claimed.earlier ?? []), claimed.notification];
-    let sent = 0;
-    try {
-      for (const notice of queue) {
-        await deps.notifier.publish(deps.renderer.render(notice, account));
-        sent++;
-      }
-    } catch (error) {
-      const publishError = describeError(error);
-      const unsent = queue.slice(sent);
+    const published = await publishQueue(claimed, channels, account, now, deps);
+    const publishError = published.failures.map(([channel, error]) => `${channel}: ${error}`).join('; ');
+    const failedChannels = published.failures.map(([channel]) => channel);
+    const notified = published.accepted ? { notified: claimed.notification.kind } : {};
+    if (published.failures.length > 0) {
+      const remaining = published.queue.filter((item) => undelivered(item.channels, channels).length > 0);
+      const last = remaining.at(-1) ?? { notification: claimed.notification };
       await settleClaim(account.name, claimed, saved, deps.store, (state) => ({
         ...state,
         pending: {
-          notification: claimed.notification,
-          ...(unsent.length > 1 ? { earlier: unsent.slice(0, -1) } : {}),
+          notification: last.notification,
+          ...(last.channels ? { channels: last.channels } : {}),
+          ...(remaining.length > 1 ? { earlier: remaining.slice(0, -1) } : {}),
           attempts: claimed.attempts + 1,
           lastError: publishError,
         },
       }));
-      return { level: next.level, publishError };
+      return { level: next.level, ...notified, publishError, failedChannels };
     }
     const cleared = await settleClaim(
       account.name,
       claimed,
       saved,
       deps.store,
-      ({ pending: _sent, ...rest }) => rest,
+      ({ pending: _sent, ...others }) => others,
     );
     return {
       level: next.level,
-      notified: claimed.notification.kind,
+      ...notified,
       ...(cleared
         ? {}
         : { storeError: 'delivered, but the pending notice could not be cleared; it may be sent again' }),
@@ -368,13 +488,20 @@ function claimFor(
   now: Date,
   claimTtlMs: number,
   newClaimId: () => string,
+  channels: readonly DeliveryChannel[],
 ): PendingNotification | undefined {
   const claimable = pending !== undefined && isClaimable(pending, now, claimTtlMs);
   const claim = { claimId: newClaimId(), claimedAt: now.toISOString() };
   if (!notification) return claimable ? { ...pending, ...claim } : undefined;
   // A pending notice under a live claim is being published by its run right now.
-  const earlier = claimable ? [...(pending.earlier ?? []), pending.notification].slice(-MAX_EARLIER) : [];
-  return { notification, ...(earlier.length > 0 ? { earlier } : {}), ...claim, attempts: 0 };
+  const earlier = claimable ? queueOf(pending).slice(-MAX_EARLIER) : [];
+  return {
+    notification,
+    channels: pendingMarks(channels),
+    ...(earlier.length > 0 ? { earlier } : {}),
+    ...claim,
+    attempts: 0,
+  };
 }
 
 function isClaimable(pending: PendingNotification, now: Date, claimTtlMs: number): boolean {
