@@ -11,7 +11,7 @@ import {
 import type { AccountConfig, MonitorConfig } from './config.js';
 import type { Sample } from './forecast-types.js';
 import { EMPTY_HISTORY, forecastFromHistory, type History, recordReading } from './history.js';
-import type { Notification } from './notification.js';
+import type { Notification, RenderedMessage } from './notification.js';
 import type {
   AccountReport,
   BalanceReader,
@@ -274,8 +274,11 @@ interface Delivery {
 }
 
 /** The channels this run delivers on: the main topic, and the chat topic when configured. */
-function channelsOf(deps: RunDeps): readonly DeliveryChannel[] {
-  return deps.chatNotifier ? ['topic', 'chat'] : ['topic'];
+function channelsOf(deps: RunDeps): ReadonlyMap<DeliveryChannel, Notifier> {
+  return new Map<DeliveryChannel, Notifier>([
+    ['topic', deps.notifier],
+    ...(deps.chatNotifier ? [['chat', deps.chatNotifier] as const] : []),
+  ]);
 }
 
 /** The configured channels that have not accepted a notice yet. */
@@ -301,15 +304,7 @@ function stillPending(
   const queue = queueOf(pending);
   const left = queue.filter((item) => undelivered(item.channels, channels).length > 0);
   if (left.length === queue.length) return pending;
-  const last = left.at(-1);
-  if (!last) return undefined;
-  const { earlier: _all, channels: _marks, ...fields } = pending;
-  return {
-    ...fields,
-    notification: last.notification,
-    ...(last.channels ? { channels: last.channels } : {}),
-    ...(left.length > 1 ? { earlier: left.slice(0, -1) } : {}),
-  };
+  return left.length === 0 ? undefined : withMarks(pending, left);
 }
 
 function pendingMarks(channels: readonly DeliveryChannel[]): ChannelMarks {
@@ -325,52 +320,69 @@ interface Published {
   readonly accepted: boolean;
 }
 
+/** The claim as it stands with these marks: what a checkpoint or the settle writes. */
+function withMarks(claim: PendingNotification, queue: readonly QueuedNotice[]): PendingNotification {
+  const last = queue.at(-1) ?? { notification: claim.notification };
+  const { earlier: _all, channels: _marks, ...fields } = claim;
+  return {
+    ...fields,
+    notification: last.notification,
+    ...(last.channels ? { channels: last.channels } : {}),
+    ...(queue.length > 1 ? { earlier: queue.slice(0, -1) } : {}),
+  };
+}
+
 /**
  * Publishes the claim's notices, oldest first, on each channel that has not accepted them yet. A
  * channel that refuses one is not sent the later ones this run (each channel keeps the order);
- * the other channel goes on.
+ * the other channel goes on. After each accepted publish that another one follows, `checkpoint`
+ * records the marks under the same claim: a run that dies before its settle leaves the channels
+ * it delivered marked, and the run that takes the claim over publishes only on the others.
  */
 async function publishQueue(
   claim: PendingNotification,
-  channels: readonly DeliveryChannel[],
+  notifiers: ReadonlyMap<DeliveryChannel, Notifier>,
   account: AccountConfig,
   now: Date,
   deps: RunDeps,
+  checkpoint: (pending: PendingNotification) => Promise<void>,
 ): Promise<Published> {
-  const refused = new Map<DeliveryChannel, string>();
-  const queue: QueuedNotice[] = [];
-  let accepted = false;
+  const channels = [...notifiers.keys()];
   const items = queueOf(claim);
-  for (const [index, item] of items.entries()) {
-    const marks: Partial<Record<DeliveryChannel, ChannelMark>> = { ...item.channels };
-    let rendered: ReturnType<Renderer['render']> | undefined;
-    for (const channel of undelivered(item.channels, channels)) {
-      const before = marks[channel];
-      const attempts = before?.attempts ?? 0;
-      const error = refused.get(channel);
-      if (error !== undefined) {
-        marks[channel] = {
-          status: 'pending',
-          attempts,
-          ...(before?.lastError ? { lastError: before.lastError } : {}),
-        };
-        continue;
-      }
-      const notifier = channel === 'chat' ? deps.chatNotifier : deps.notifier;
-      try {
-        rendered ??= deps.renderer.render(item.notification, account);
-        await notifier?.publish(rendered);
-        marks[channel] = { status: 'delivered', deliveredAt: now.toISOString(), attempts };
-        if (index === items.length - 1) accepted = true;
-      } catch (failure) {
-        const lastError = describeError(failure);
-        refused.set(channel, lastError);
-        marks[channel] = { status: 'pending', attempts: attempts + 1, lastError };
-      }
+  const marks: Array<Partial<Record<DeliveryChannel, ChannelMark>>> = items.map((item) => ({
+    ...item.channels,
+  }));
+  const plan = items.flatMap((item, index) =>
+    undelivered(item.channels, channels).map((channel) => ({ index, channel })),
+  );
+  const snapshot = (): QueuedNotice[] =>
+    items.map((item, index) => ({ notification: item.notification, channels: { ...marks[index] } }));
+  const refused = new Map<DeliveryChannel, string>();
+  const rendered = new Map<number, RenderedMessage>();
+  let accepted = false;
+  for (const [step, { index, channel }] of plan.entries()) {
+    const item = items[index];
+    const notifier = notifiers.get(channel);
+    const mine = marks[index];
+    if (!item || !notifier || !mine) continue;
+    if (refused.has(channel)) continue;
+    const attempts = mine[channel]?.attempts ?? 0;
+    try {
+      const message = rendered.get(index) ?? deps.renderer.render(item.notification, account);
+      rendered.set(index, message);
+      await notifier.publish(message);
+      mine[channel] = { status: 'delivered', deliveredAt: now.toISOString(), attempts };
+      if (index === items.length - 1) accepted = true;
+    } catch (failure) {
+      const lastError = describeError(failure);
+      refused.set(channel, lastError);
+      mine[channel] = { status: 'pending', attempts: attempts + 1, lastError };
+      continue;
     }
-    queue.push({ notification: item.notification, channels: marks });
+    const more = plan.slice(step + 1).some((next) => !refused.has(next.channel));
+    if (more) await checkpoint(withMarks(claim, snapshot()));
   }
-  return { queue, failures: [...refused], accepted };
+  return { queue: snapshot(), failures: [...refused], accepted };
 }
 
 async function decideAndDeliver(
@@ -392,7 +404,8 @@ async function decideAndDeliver(
       recorded && stored
         ? { next: stored.state, notification: undefined }
         : transition(stored?.state, observation, now, account);
-    const channels = channelsOf(deps);
+    const notifiers = channelsOf(deps);
+    const channels = [...notifiers.keys()];
     // A pending notice every configured channel has accepted (chat removed since) is done with.
     const outstanding = stillPending(next.pending, channels);
     const claim = claimFor(notification, outstanding, now, claimTtlMs, deps.newClaimId, channels);
@@ -417,29 +430,34 @@ async function decideAndDeliver(
       // The run is being cut off: the claim expires and a later run publishes the notice.
       return { level: next.level, storeError: 'deadline reached before the claimed notice was published' };
     }
-    const published = await publishQueue(claimed, channels, account, now, deps);
+    let current: StoredState = saved;
+    const checkpoint = async (pending: PendingNotification): Promise<void> => {
+      // Best effort: a failed checkpoint only widens what a takeover would publish again.
+      try {
+        const written = await writeIfClaimed(account.name, claimed, current, deps.store, (state) => ({
+          ...state,
+          pending,
+        }));
+        if (written) current = written;
+      } catch {}
+    };
+    const published = await publishQueue(claimed, notifiers, account, now, deps, checkpoint);
     const publishError = published.failures.map(([channel, error]) => `${channel}: ${error}`).join('; ');
     const failedChannels = published.failures.map(([channel]) => channel);
     const notified = published.accepted ? { notified: claimed.notification.kind } : {};
     if (published.failures.length > 0) {
       const remaining = published.queue.filter((item) => undelivered(item.channels, channels).length > 0);
-      const last = remaining.at(-1) ?? { notification: claimed.notification };
-      await settleClaim(account.name, claimed, saved, deps.store, (state) => ({
+      const { claimId: _id, claimedAt: _at, ...released } = withMarks(claimed, remaining);
+      await settleClaim(account.name, claimed, current, deps.store, (state) => ({
         ...state,
-        pending: {
-          notification: last.notification,
-          ...(last.channels ? { channels: last.channels } : {}),
-          ...(remaining.length > 1 ? { earlier: remaining.slice(0, -1) } : {}),
-          attempts: claimed.attempts + 1,
-          lastError: publishError,
-        },
+        pending: { ...released, attempts: claimed.attempts + 1, lastError: publishError },
       }));
       return { level: next.level, ...notified, publishError, failedChannels };
     }
     const cleared = await settleClaim(
       account.name,
       claimed,
-      saved,
+      current,
       deps.store,
       ({ pending: _sent, ...others }) => others,
     );
@@ -511,7 +529,8 @@ function isClaimable(pending: PendingNotification, now: Date, claimTtlMs: number
 
 /**
  * Clears (delivered) or releases (failed) our claim, if it is still ours: a newer run may have
- * replaced the pending notification meanwhile, and its claim is not ours to touch.
+ * replaced the pending notification meanwhile, and its claim is not ours to touch. False only when
+ * the write kept losing to other writers.
  */
 async function settleClaim(
   account: string,
@@ -520,14 +539,32 @@ async function settleClaim(
   store: StateStore,
   settle: (state: AlertState) => AlertState,
 ): Promise<boolean> {
+  return (await writeIfClaimed(account, claim, saved, store, settle)) !== undefined;
+}
+
+/**
+ * Writes `change` of the state while the pending item is under our claim; re-reads after a lost
+ * write. The state as written, or as found when the claim is no longer ours; undefined when the
+ * write kept losing.
+ */
+async function writeIfClaimed(
+  account: string,
+  claim: PendingNotification,
+  saved: StoredState,
+  store: StateStore,
+  change: (state: AlertState) => AlertState,
+): Promise<StoredState | undefined> {
   let current: StoredState | undefined = saved;
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-    if (!current || current.state.pending?.claimId !== claim.claimId) return true;
+    if (!current || current.state.pending?.claimId !== claim.claimId) return current ?? saved;
     const history = current.history ?? EMPTY_HISTORY;
-    if ((await store.save(account, settle(current.state), current.version, history)) === 'saved') return true;
+    const state = change(current.state);
+    if ((await store.save(account, state, current.version, history)) === 'saved') {
+      return { state, version: current.version + 1, history };
+    }
     current = await store.load(account);
   }
-  return false;
+  return undefined;
 }
 
 export function describeError(error: unknown): string {

@@ -39,15 +39,24 @@ function memoryStore(): StateStore & { items: Map<string, { json: string; versio
 }
 
 /** A topic that accepts everything but the refusals queued with refuse(). */
-function fakeTopic(): Notifier & { accepted: string[]; refuse(times?: number): void } {
+function fakeTopic(): Notifier & { accepted: string[]; refuse(times?: number): void; hang(): void } {
   const accepted: string[] = [];
   let refusals = 0;
+  let hangs = 0;
   return {
     accepted,
     refuse(times = 1) {
       refusals += times;
     },
+    hang() {
+      hangs++;
+    },
     async publish(message: RenderedMessage) {
+      if (hangs > 0) {
+        hangs--;
+        // A publish that never answers: the run is cut off at its deadline, as a dying run would be.
+        return new Promise<void>(() => undefined);
+      }
       if (refusals > 0) {
         refusals--;
         throw Object.assign(new Error('Rate exceeded'), { name: 'SnsPublishError' });
@@ -63,7 +72,10 @@ interface Harness {
   readonly chat: ReturnType<typeof fakeTopic>;
   readonly reports: AccountReport[];
   balance(amount: number): void;
-  run(minutes: number, options?: { runId?: string; chat?: boolean }): Promise<AccountReport>;
+  run(
+    minutes: number,
+    options?: { runId?: string; chat?: boolean; deadlineMs?: number },
+  ): Promise<AccountReport>;
   pending(): Promise<PendingNotification | undefined>;
 }
 
@@ -103,7 +115,7 @@ function harness(): Harness {
     async run(minutes, options = {}) {
       now = T0 + minutes * MINUTE;
       const deps: RunDeps = options.chat === false ? base : { ...base, chatNotifier: chat };
-      const deadlineAt = Date.now() + 10_000;
+      const deadlineAt = Date.now() + (options.deadlineMs ?? 10_000);
       const summary = await runChecks(
         config,
         deps,
@@ -274,6 +286,30 @@ describe('with chat configured', () => {
     expect(h.chat.accepted).toEqual(['low']);
     expect(h.topic.accepted).toEqual([]);
     expect(await h.pending()).toBeUndefined();
+  });
+
+  it('a run cut off between the topic and chat publishes has marked the topic: the takeover publishes on chat only', async () => {
+    h.balance(20);
+    h.chat.hang();
+    const cut = await h.run(0, { deadlineMs: 300 });
+    expect(cut.storeError).toContain('deadline');
+    expect((await h.pending())?.channels?.topic?.status).toBe('delivered');
+    expect((await h.pending())?.claimId).toBeDefined();
+
+    await h.run(6);
+
+    expect(h.topic.accepted).toEqual(['low']);
+    expect(h.chat.accepted).toEqual(['low']);
+    expect(await h.pending()).toBeUndefined();
+  });
+
+  it('with a single publish to make, the run writes the state twice: the claim and the settle', async () => {
+    await h.run(0, { chat: false });
+    h.balance(20);
+    const before = (await h.store.load('main'))?.version ?? 0;
+    await h.run(15, { chat: false });
+
+    expect((await h.store.load('main'))?.version).toBe(before + 2);
   });
 
   it('a duplicate delivery of a scheduled run publishes only what is still undelivered, then nothing', async () => {

@@ -603,6 +603,30 @@ describe('delivery on two channels, the main topic and chat', () => {
     expect((await h.store.load('main'))?.state.pending).toBeUndefined();
   });
 
+  it('a notice on two channels costs three conditional writes: the claim, the topic’s mark, the settle', async () => {
+    const h = await harness({ forecastDays: 0 }, { chat: true });
+    await h.run(0);
+    balance(20);
+    const send = vi.spyOn(dynalite.client, 'send');
+    await h.run(0.25);
+    const writes = send.mock.calls
+      .map(([command]) => command as unknown)
+      .filter((command): command is PutItemCommand => command instanceof PutItemCommand)
+      .map((command) => JSON.parse(command.input.Item?.state?.S ?? '{}') as AlertState);
+    send.mockRestore();
+
+    expect(writes.map((state) => state.pending?.channels)).toEqual([
+      { topic: { status: 'pending', attempts: 0 }, chat: { status: 'pending', attempts: 0 } },
+      {
+        topic: { status: 'delivered', deliveredAt: new Date(T0 + 0.25 * HOUR).toISOString(), attempts: 0 },
+        chat: { status: 'pending', attempts: 0 },
+      },
+      undefined,
+    ]);
+    expect(writes[1]?.pending?.claimId).toBe(writes[0]?.pending?.claimId);
+    expect(delivered).toEqual(['topic:low', 'chat:low']);
+  });
+
   it('without chat configured nothing is published to chat and nothing waits for it', async () => {
     const h = await harness();
     balance(20);
