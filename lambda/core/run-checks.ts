@@ -36,7 +36,8 @@ import type { Balance, Credentials, Outcome } from './types.js';
  *  3. if SNS refuses, the claim is released and the next run publishes it (before its own notice,
  *     if it has one); a claim left by a run that died is taken over once older than the claim TTL.
  * Per channel: with chat configured a notice goes to the main topic and to the chat topic. One
- * claim covers both; the settle marks each channel delivered or not, so a retry publishes only on
+ * claim covers both; each channel is marked once it accepted (a checkpoint under the claim when
+ * another publish follows, else the settle), so a retry or a takeover publishes only on
  * the channels that refused, and each channel gets each notice once, in order (a channel that
  * refuses one notice is not sent the ones behind it this run; the other channel goes on).
  */
