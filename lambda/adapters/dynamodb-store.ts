@@ -6,7 +6,7 @@ import {
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { AlertState } from '../core/alert-state.js';
+import type { AlertState, PendingNotification } from '../core/alert-state.js';
 import type { Sample } from '../core/forecast-types.js';
 import {
   decodeHistory,
@@ -299,7 +299,7 @@ export function parseStateItem(account: string, item: Record<string, AttributeVa
   }
   const problem = alertStateProblem(state);
   if (problem) throw corrupt(problem);
-  return { state: state as AlertState, version };
+  return { state: withQueuedEarlier(state as AlertState), version };
 }
 
 /** A structural check of the fields the alert rules read first; undefined when it looks right. */
@@ -318,9 +318,31 @@ function alertStateProblem(value: unknown): string | undefined {
     if (value[field] !== undefined && !isObject(value[field])) return `${field} is not an object`;
   }
   const pending = value.pending;
-  if (isObject(pending) && !isObject(pending.notification)) return 'pending has no notification';
+  if (isObject(pending)) {
+    if (!isObject(pending.notification)) return 'pending has no notification';
+    if (pending.channels !== undefined && !isObject(pending.channels))
+      return 'pending.channels is not an object';
+    if (pending.earlier !== undefined && !Array.isArray(pending.earlier))
+      return 'pending.earlier is not a list';
+    if (Array.isArray(pending.earlier) && !pending.earlier.every(isObject))
+      return 'pending.earlier holds a non-object';
+  }
   if (value.silence !== undefined) return silenceProblem(value.silence);
   return undefined;
+}
+
+/**
+ * A pending item as the run reads it. Releases before the per-channel marks stored `earlier` as
+ * bare notifications: each becomes a queued notice without marks, which every configured channel
+ * still needs (none of those releases published an account notice to chat).
+ */
+function withQueuedEarlier(state: AlertState): AlertState {
+  const earlier: unknown = state.pending?.earlier;
+  if (!state.pending || !Array.isArray(earlier)) return state;
+  const queued = earlier.map((item: unknown) =>
+    isObject(item) && isObject(item.notification) ? item : { notification: item },
+  ) as unknown as NonNullable<PendingNotification['earlier']>;
+  return { ...state, pending: { ...state.pending, earlier: queued } };
 }
 
 function parseSample(item: Record<string, AttributeValue>): Sample | undefined {

@@ -39,14 +39,49 @@ export interface AlertState {
   readonly lastNotice?: { readonly kind: NotificationKind; readonly at: string };
 }
 
+/**
+ * The channels a notice goes out on: the main topic (one publish carries email, SMS and https) and,
+ * when chat is configured, the chat topic. Each is delivered to once, on its own.
+ */
+export type DeliveryChannel = 'topic' | 'chat';
+export const DELIVERY_CHANNELS: readonly DeliveryChannel[] = ['topic', 'chat'];
+
+/** Where one notice stands on one channel. */
+export interface ChannelMark {
+  readonly status: 'pending' | 'delivered';
+  /** When SNS accepted it on this channel. */
+  readonly deliveredAt?: string;
+  /** Publishes this channel refused so far. */
+  readonly attempts: number;
+  readonly lastError?: string;
+}
+
+/**
+ * A notice's marks per channel. A configured channel without a `delivered` mark still needs the
+ * notice (a pending item stored before channels were marked has none: every configured channel
+ * gets it, and no earlier release published an account notice to chat); a mark of a channel no
+ * longer configured is ignored.
+ */
+export type ChannelMarks = { readonly [channel in DeliveryChannel]?: ChannelMark };
+
+/** An older undelivered notice waiting behind a newer one, with its own marks. */
+export interface QueuedNotice {
+  readonly notification: Notification;
+  readonly channels?: ChannelMarks;
+}
+
 export interface PendingNotification {
   readonly notification: Notification;
+  /** Where `notification` stands on each channel. */
+  readonly channels?: ChannelMarks;
   /** Older undelivered notices that a newer decision joined; published first, oldest first. */
-  readonly earlier?: readonly Notification[];
+  readonly earlier?: readonly QueuedNotice[];
   /** Set while a run is publishing it; a claim older than the claim TTL is taken over. */
   readonly claimId?: string;
   readonly claimedAt?: string;
+  /** Runs whose publish some channel refused. */
   readonly attempts: number;
+  /** The last refusal, prefixed with its channel. */
   readonly lastError?: string;
 }
 

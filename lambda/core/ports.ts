@@ -78,12 +78,17 @@ export interface AccountReport {
   readonly balance?: Balance;
   readonly failure?: import('./types.js').Failure;
   readonly forecast?: import('./forecast-types.js').Forecast;
-  /** The notification sent by this run, if any. */
+  /** The notification this run published (accepted by at least one channel), if any. */
   readonly notified?: Notification['kind'];
   /** The notification decided but held by a silence (not claimed, not published). */
   readonly held?: Notification['kind'];
-  /** Set when the notification was decided but SNS refused it; the next run retries. */
+  /**
+   * Set when SNS refused a publish, each error prefixed with its channel (`topic: …; chat: …`);
+   * the next run retries those channels only.
+   */
   readonly publishError?: string;
+  /** The channels that refused, when some did. */
+  readonly failedChannels?: readonly import('./alert-state.js').DeliveryChannel[];
   /** Set when the state store failed; no notification is decided without state. */
   readonly storeError?: string;
   readonly durationMs: number;

@@ -1,8 +1,17 @@
-import { type AlertState, type Observation, type PendingNotification, transition } from './alert-state.js';
+import {
+  type AlertState,
+  type ChannelMark,
+  type ChannelMarks,
+  type DeliveryChannel,
+  type Observation,
+  type PendingNotification,
+  type QueuedNotice,
+  transition,
+} from './alert-state.js';
 import type { AccountConfig, MonitorConfig } from './config.js';
 import type { Sample } from './forecast-types.js';
 import { EMPTY_HISTORY, forecastFromHistory, type History, recordReading } from './history.js';
-import type { Notification } from './notification.js';
+import type { Notification, RenderedMessage } from './notification.js';
 import type {
   AccountReport,
   BalanceReader,
@@ -27,6 +36,11 @@ import type { Balance, Credentials, Outcome } from './types.js';
  *  2. it is published; only then is `pending` cleared;
  *  3. if SNS refuses, the claim is released and the next run publishes it (before its own notice,
  *     if it has one); a claim left by a run that died is taken over once older than the claim TTL.
+ * Per channel: with chat configured a notice goes to the main topic and to the chat topic. One
+ * claim covers both; each channel is marked once it accepted (a checkpoint under the claim when
+ * another publish follows, else the settle), so a retry or a takeover publishes only on
+ * the channels that refused, and each channel gets each notice once, in order (a channel that
+ * refuses one notice is not sent the ones behind it this run; the other channel goes on).
  */
 
 export interface RunDeps {
@@ -34,6 +48,8 @@ export interface RunDeps {
   readonly reader: BalanceReader;
   readonly store: StateStore;
   readonly notifier: Notifier;
+  /** The chat topic's notifier, when chat is configured; without it no notice waits on chat. */
+  readonly chatNotifier?: Notifier;
   readonly renderer: Renderer;
   readonly telemetry: Telemetry;
   /** The time decisions are made at (tests move it; timers and durations use the real clock). */
@@ -224,6 +240,7 @@ async function checkAccount(
       ...(delivery.notified ? { notified: delivery.notified } : {}),
       ...(delivery.held ? { held: delivery.held } : {}),
       ...(delivery.publishError ? { publishError: delivery.publishError } : {}),
+      ...(delivery.failedChannels ? { failedChannels: delivery.failedChannels } : {}),
       ...(delivery.storeError ? { storeError: delivery.storeError } : {}),
     });
   } catch (error) {
@@ -256,7 +273,120 @@ interface Delivery {
   readonly notified?: AccountReport['notified'];
   readonly held?: AccountReport['held'];
   readonly publishError?: string;
+  readonly failedChannels?: readonly DeliveryChannel[];
   readonly storeError?: string;
+}
+
+/** The channels this run delivers on: the main topic, and the chat topic when configured. */
+function channelsOf(deps: RunDeps): ReadonlyMap<DeliveryChannel, Notifier> {
+  return new Map<DeliveryChannel, Notifier>([
+    ['topic', deps.notifier],
+    ...(deps.chatNotifier ? [['chat', deps.chatNotifier] as const] : []),
+  ]);
+}
+
+/** The configured channels that have not accepted a notice yet. */
+function undelivered(
+  marks: ChannelMarks | undefined,
+  channels: readonly DeliveryChannel[],
+): DeliveryChannel[] {
+  return channels.filter((channel) => marks?.[channel]?.status !== 'delivered');
+}
+
+/** The pending notices, oldest first, each with its marks. */
+function queueOf(pending: PendingNotification): QueuedNotice[] {
+  const { notification, channels } = pending;
+  return [...(pending.earlier ?? []), { notification, ...(channels ? { channels } : {}) }];
+}
+
+/** The pending item without the notices every configured channel has accepted; undefined when none is left. */
+function stillPending(
+  pending: PendingNotification | undefined,
+  channels: readonly DeliveryChannel[],
+): PendingNotification | undefined {
+  if (!pending) return undefined;
+  const queue = queueOf(pending);
+  const left = queue.filter((item) => undelivered(item.channels, channels).length > 0);
+  if (left.length === queue.length) return pending;
+  return left.length === 0 ? undefined : withMarks(pending, left);
+}
+
+function pendingMarks(channels: readonly DeliveryChannel[]): ChannelMarks {
+  return Object.fromEntries(channels.map((channel) => [channel, { status: 'pending', attempts: 0 }]));
+}
+
+interface Published {
+  /** Every notice of the claim with its marks after this run's publishes. */
+  readonly queue: readonly QueuedNotice[];
+  /** The channels that refused, with the error, in the order they refused. */
+  readonly failures: ReadonlyArray<readonly [DeliveryChannel, string]>;
+  /** Whether some channel accepted the claim's own notification in this run. */
+  readonly accepted: boolean;
+}
+
+/** The claim as it stands with these marks: what a checkpoint or the settle writes. */
+function withMarks(claim: PendingNotification, queue: readonly QueuedNotice[]): PendingNotification {
+  const last = queue.at(-1) ?? { notification: claim.notification };
+  const { earlier: _all, channels: _marks, ...fields } = claim;
+  return {
+    ...fields,
+    notification: last.notification,
+    ...(last.channels ? { channels: last.channels } : {}),
+    ...(queue.length > 1 ? { earlier: queue.slice(0, -1) } : {}),
+  };
+}
+
+/**
+ * Publishes the claim's notices, oldest first, on each channel that has not accepted them yet. A
+ * channel that refuses one is not sent the later ones this run (each channel keeps the order);
+ * the other channel goes on. After each accepted publish that another one follows, `checkpoint`
+ * records the marks under the same claim: a run that dies before its settle leaves the channels
+ * it delivered marked, and the run that takes the claim over publishes only on the others.
+ */
+async function publishQueue(
+  claim: PendingNotification,
+  notifiers: ReadonlyMap<DeliveryChannel, Notifier>,
+  account: AccountConfig,
+  now: Date,
+  deps: RunDeps,
+  checkpoint: (pending: PendingNotification) => Promise<void>,
+): Promise<Published> {
+  const channels = [...notifiers.keys()];
+  const items = queueOf(claim);
+  const marks: Array<Partial<Record<DeliveryChannel, ChannelMark>>> = items.map((item) => ({
+    ...item.channels,
+  }));
+  const plan = items.flatMap((item, index) =>
+    undelivered(item.channels, channels).map((channel) => ({ index, channel })),
+  );
+  const snapshot = (): QueuedNotice[] =>
+    items.map((item, index) => ({ notification: item.notification, channels: { ...marks[index] } }));
+  const refused = new Map<DeliveryChannel, string>();
+  const rendered = new Map<number, RenderedMessage>();
+  let accepted = false;
+  for (const [step, { index, channel }] of plan.entries()) {
+    const item = items[index];
+    const notifier = notifiers.get(channel);
+    const mine = marks[index];
+    if (!item || !notifier || !mine) continue;
+    if (refused.has(channel)) continue;
+    const attempts = mine[channel]?.attempts ?? 0;
+    try {
+      const message = rendered.get(index) ?? deps.renderer.render(item.notification, account);
+      rendered.set(index, message);
+      await notifier.publish(message);
+      mine[channel] = { status: 'delivered', deliveredAt: now.toISOString(), attempts };
+      if (index === items.length - 1) accepted = true;
+    } catch (failure) {
+      const lastError = describeError(failure);
+      refused.set(channel, lastError);
+      mine[channel] = { status: 'pending', attempts: attempts + 1, lastError };
+      continue;
+    }
+    const more = plan.slice(step + 1).some((next) => !refused.has(next.channel));
+    if (more) await checkpoint(withMarks(claim, snapshot()));
+  }
+  return { queue: snapshot(), failures: [...refused], accepted };
 }
 
 async function decideAndDeliver(
@@ -279,18 +409,24 @@ async function decideAndDeliver(
         ? { next: stored.state, notification: undefined, held: undefined }
         : transition(stored?.state, observation, now, account);
     const { next, notification } = decided;
+    const notifiers = channelsOf(deps);
+    const channels = [...notifiers.keys()];
+    // A pending notice every configured channel has accepted (chat removed since) is done with.
+    const outstanding = stillPending(next.pending, channels);
     // A silence holds every notice, an undelivered one from before it too: nothing is claimed.
     const silenced = isSilenced(next.silence, now);
     const claim = silenced
       ? undefined
-      : claimFor(notification, next.pending, now, claimTtlMs, deps.newClaimId);
-    const held = decided.held ?? (silenced ? next.pending?.notification : undefined);
+      : claimFor(notification, outstanding, now, claimTtlMs, deps.newClaimId, channels);
+    const held = decided.held ?? (silenced ? outstanding?.notification : undefined);
     if (recorded && !claim) return { level: next.level, ...(held ? { held: held.kind } : {}) };
     if (claim && Date.now() >= options.deadlineAt) {
       // Too late to publish: leave the state as it was, so the next run decides the same again.
       return { level: next.level, storeError: 'deadline reached before the notice could be claimed' };
     }
-    const stamped = options.runId && !recorded ? { ...next, runId: options.runId } : next;
+    const { pending: _before, ...rest } = next;
+    const kept: AlertState = outstanding ? { ...rest, pending: outstanding } : rest;
+    const stamped = options.runId && !recorded ? { ...kept, runId: options.runId } : kept;
     const toSave = claim ? { ...stamped, pending: claim } : stamped;
     // The reading joins the history in the same write that records the observation, so a run
     // recorded already (a duplicate delivery) does not count its reading twice.
@@ -304,37 +440,40 @@ async function decideAndDeliver(
       // The run is being cut off: the claim expires and a later run publishes the notice.
       return { level: next.level, storeError: 'deadline reached before the claimed notice was published' };
     }
-    const queue = [...(claimed.earlier ?? []), claimed.notification];
-    let sent = 0;
-    try {
-      for (const notice of queue) {
-        await deps.notifier.publish(deps.renderer.render(notice, account));
-        sent++;
-      }
-    } catch (error) {
-      const publishError = describeError(error);
-      const unsent = queue.slice(sent);
-      await settleClaim(account.name, claimed, saved, deps.store, (state) => ({
+    let current: StoredState = saved;
+    const checkpoint = async (pending: PendingNotification): Promise<void> => {
+      // Best effort: a failed checkpoint only widens what a takeover would publish again.
+      try {
+        const written = await writeIfClaimed(account.name, claimed, current, deps.store, (state) => ({
+          ...state,
+          pending,
+        }));
+        if (written) current = written;
+      } catch {}
+    };
+    const published = await publishQueue(claimed, notifiers, account, now, deps, checkpoint);
+    const publishError = published.failures.map(([channel, error]) => `${channel}: ${error}`).join('; ');
+    const failedChannels = published.failures.map(([channel]) => channel);
+    const notified = published.accepted ? { notified: claimed.notification.kind } : {};
+    if (published.failures.length > 0) {
+      const remaining = published.queue.filter((item) => undelivered(item.channels, channels).length > 0);
+      const { claimId: _id, claimedAt: _at, ...released } = withMarks(claimed, remaining);
+      await settleClaim(account.name, claimed, current, deps.store, (state) => ({
         ...state,
-        pending: {
-          notification: claimed.notification,
-          ...(unsent.length > 1 ? { earlier: unsent.slice(0, -1) } : {}),
-          attempts: claimed.attempts + 1,
-          lastError: publishError,
-        },
+        pending: { ...released, attempts: claimed.attempts + 1, lastError: publishError },
       }));
-      return { level: next.level, publishError };
+      return { level: next.level, ...notified, publishError, failedChannels };
     }
     const cleared = await settleClaim(
       account.name,
       claimed,
-      saved,
+      current,
       deps.store,
-      ({ pending: _sent, ...rest }) => rest,
+      ({ pending: _sent, ...others }) => others,
     );
     return {
       level: next.level,
-      notified: claimed.notification.kind,
+      ...notified,
       ...(cleared
         ? {}
         : { storeError: 'delivered, but the pending notice could not be cleared; it may be sent again' }),
@@ -377,13 +516,20 @@ function claimFor(
   now: Date,
   claimTtlMs: number,
   newClaimId: () => string,
+  channels: readonly DeliveryChannel[],
 ): PendingNotification | undefined {
   const claimable = pending !== undefined && isClaimable(pending, now, claimTtlMs);
   const claim = { claimId: newClaimId(), claimedAt: now.toISOString() };
   if (!notification) return claimable ? { ...pending, ...claim } : undefined;
   // A pending notice under a live claim is being published by its run right now.
-  const earlier = claimable ? [...(pending.earlier ?? []), pending.notification].slice(-MAX_EARLIER) : [];
-  return { notification, ...(earlier.length > 0 ? { earlier } : {}), ...claim, attempts: 0 };
+  const earlier = claimable ? queueOf(pending).slice(-MAX_EARLIER) : [];
+  return {
+    notification,
+    channels: pendingMarks(channels),
+    ...(earlier.length > 0 ? { earlier } : {}),
+    ...claim,
+    attempts: 0,
+  };
 }
 
 function isClaimable(pending: PendingNotification, now: Date, claimTtlMs: number): boolean {
@@ -393,7 +539,8 @@ function isClaimable(pending: PendingNotification, now: Date, claimTtlMs: number
 
 /**
  * Clears (delivered) or releases (failed) our claim, if it is still ours: a newer run may have
- * replaced the pending notification meanwhile, and its claim is not ours to touch.
+ * replaced the pending notification meanwhile, and its claim is not ours to touch. False only when
+ * the write kept losing to other writers.
  */
 async function settleClaim(
   account: string,
@@ -402,14 +549,32 @@ async function settleClaim(
   store: StateStore,
   settle: (state: AlertState) => AlertState,
 ): Promise<boolean> {
+  return (await writeIfClaimed(account, claim, saved, store, settle)) !== undefined;
+}
+
+/**
+ * Writes `change` of the state while the pending item is under our claim; re-reads after a lost
+ * write. The state as written, or as found when the claim is no longer ours; undefined when the
+ * write kept losing.
+ */
+async function writeIfClaimed(
+  account: string,
+  claim: PendingNotification,
+  saved: StoredState,
+  store: StateStore,
+  change: (state: AlertState) => AlertState,
+): Promise<StoredState | undefined> {
   let current: StoredState | undefined = saved;
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-    if (!current || current.state.pending?.claimId !== claim.claimId) return true;
+    if (!current || current.state.pending?.claimId !== claim.claimId) return current ?? saved;
     const history = current.history ?? EMPTY_HISTORY;
-    if ((await store.save(account, settle(current.state), current.version, history)) === 'saved') return true;
+    const state = change(current.state);
+    if ((await store.save(account, state, current.version, history)) === 'saved') {
+      return { state, version: current.version + 1, history };
+    }
     current = await store.load(account);
   }
-  return false;
+  return undefined;
 }
 
 export function describeError(error: unknown): string {

@@ -59,6 +59,8 @@ const deps: RunDeps = {
     warn,
   }),
   notifier,
+  // Every notice also goes to chat when it is configured, each channel delivered once on its own.
+  ...(chatNotifier ? { chatNotifier } : {}),
   renderer: createRenderer(config.locale, config.timeZone),
   telemetry,
   clock: () => new Date(),

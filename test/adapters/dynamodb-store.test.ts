@@ -266,6 +266,62 @@ describe('DynamoDB state store: alert state', () => {
 
     expect((await store.load('main'))?.state.silence).toEqual(silence);
   });
+
+  const putState = (state: unknown) =>
+    dynamo.client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          [PARTITION_KEY]: { S: accountPartitionKey('main') },
+          [SORT_KEY]: { S: STATE_SORT_KEY },
+          state: { S: JSON.stringify(state) },
+          version: { N: '2' },
+          history: { S: '' },
+        },
+      }),
+    );
+  const notice = (kind: string) => ({
+    kind,
+    account: 'main',
+    severity: 'WARNING',
+    level: 'WARNING',
+    at: '2025-11-01T00:00:00.000Z',
+  });
+
+  it('reads the older notices of a pending item written before channels as queued notices without marks', async () => {
+    await putState({
+      ...okState,
+      pending: { notification: notice('recovered'), earlier: [notice('low')], attempts: 1 },
+    });
+
+    expect((await store.load('main'))?.state.pending).toEqual({
+      notification: notice('recovered'),
+      earlier: [{ notification: notice('low') }],
+      attempts: 1,
+    });
+  });
+
+  it('reads a pending item with per-channel marks as it was written', async () => {
+    const channels = {
+      topic: { status: 'delivered', deliveredAt: '2025-11-01T00:00:00.000Z', attempts: 0 },
+      chat: { status: 'pending', attempts: 2, lastError: 'SnsPublishError: Rate exceeded' },
+    };
+    const pending = {
+      notification: notice('recovered'),
+      channels,
+      earlier: [{ notification: notice('low'), channels }],
+      attempts: 2,
+    };
+    await putState({ ...okState, pending });
+
+    expect((await store.load('main'))?.state.pending).toEqual(pending);
+  });
+
+  it('refuses a pending item whose channel marks are not an object', async () => {
+    await putState({ ...okState, pending: { notification: notice('low'), channels: 'chat', attempts: 0 } });
+
+    await expect(store.load('main')).rejects.toThrow(/corrupt: pending.channels is not an object/);
+  });
 });
 
 describe('DynamoDB state store: balance history', () => {

@@ -175,6 +175,23 @@ describe('telemetry', () => {
     });
   });
 
+  it('names the channels that refused a notice, and the notice the other channel accepted', () => {
+    const { telemetry, records } = capture();
+    telemetry.accountChecked({
+      ...okReport,
+      notified: 'low',
+      publishError: 'chat: SnsPublishError: SNS Publish failed: AuthorizationError',
+      failedChannels: ['chat'],
+    });
+
+    expect(records()[0]).toMatchObject({
+      level: 'error',
+      notified: 'low',
+      failedChannels: ['chat'],
+      publishError: 'chat: SnsPublishError: SNS Publish failed: AuthorizationError',
+    });
+  });
+
   it('writes exactly one line per report', () => {
     const { telemetry, lines } = capture();
     telemetry.accountChecked(okReport);

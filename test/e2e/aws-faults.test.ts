@@ -5,7 +5,7 @@ import {
   defaultHashParameter,
   defaultKeyParameter,
 } from '../../lambda/core/config.js';
-import type { AwsFault, DynamoDbOperation } from '../support/local-aws.js';
+import type { AwsFault, DynamoDbOperation, Publish } from '../support/local-aws.js';
 import {
   decode,
   expectClean,
@@ -14,7 +14,14 @@ import {
   lastAccountLine,
   onlyPublish,
 } from './expect-run.js';
-import { closedPortEndpoint, type E2eSuite, startE2eSuite, TEST_HASH, TEST_KEY } from './harness.js';
+import {
+  closedPortEndpoint,
+  type E2eSuite,
+  startE2eSuite,
+  TEST_HASH,
+  TEST_KEY,
+  TOPIC_ARN,
+} from './harness.js';
 
 /**
  * The fault matrix, AWS side, on the shipped bundle in its own process with the real SDK clients:
@@ -39,6 +46,7 @@ afterAll(async () => {
 /** 20 TL is below the critical threshold (25 TL): a CRITICAL "balance low" notice is due. */
 const LOW = { amount: 20, sms: 130 };
 const LOW_SUBJECT = '[CRITICAL] iletiMerkezi balance low: main 20.00 TL';
+const CHAT_TOPIC_ARN = 'arn:aws:sns:eu-central-1:123456789012:balance-chat';
 
 describe.concurrent('SSM', () => {
   it('a missing parameter is a config failure naming it, told at once; storing it brings "working again"', async () => {
@@ -238,6 +246,40 @@ describe.concurrent('SNS', () => {
     expect(onlyPublish(s.aws.publishes)).toMatchObject({ kind: 'low', subject: LOW_SUBJECT });
     expectClean(failed.fn);
     expectClean(next.fn, s.aws.publishes);
+  });
+
+  it('with chat configured, a refused chat publish fails the run, naming chat; the next run publishes on chat alone', async () => {
+    const s = await suite.scenario({ balance: LOW });
+    s.aws.failPublishTo(CHAT_TOPIC_ARN, 'access-denied');
+    const fn = await s.start({ env: { CHAT_TOPIC_ARN } });
+
+    const faulted = await fn.invoke();
+    const line = lastAccountLine(fn);
+    const pending = await suite.storedState(s);
+    const retried = expectReturned(await fn.invoke());
+    const quiet = expectReturned(await fn.invoke());
+    await fn.stop();
+
+    expect(expectThrew(faulted)).toMatch(/could not record state or deliver a notification/);
+    expect(line).toMatchObject({ level: 'error', notified: 'low', failedChannels: ['chat'] });
+    expect(line.publishError).toMatch(/^chat: SnsPublishError: SNS Publish failed: AuthorizationError/);
+    expect(pending?.state.pending).toMatchObject({
+      notification: { kind: 'low' },
+      attempts: 1,
+      channels: { topic: { status: 'delivered' }, chat: { status: 'pending', attempts: 1 } },
+    });
+    expect(retried).toMatchObject({ notified: 1, problems: 0 });
+    expect(quiet).toMatchObject({ notified: 0, problems: 0 });
+    expect(s.aws.calls.filter((c) => c.operation === 'Publish')).toHaveLength(3);
+    expect(s.aws.publishes.map((p) => p.topicArn)).toEqual([TOPIC_ARN, CHAT_TOPIC_ARN]);
+    expect(decode(s.aws.publishes[0] as Publish)).toMatchObject({ kind: 'low', subject: LOW_SUBJECT });
+    expect(JSON.parse(s.aws.publishes[1]?.message ?? '{}')).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      metadata: { eventType: 'low' },
+    });
+    expect((await suite.storedState(s))?.state.pending).toBeUndefined();
+    expectClean(fn, s.aws.publishes);
   });
 
   it('a single throttle is absorbed by the SDK retry: the notice goes out in the same run', async () => {

@@ -313,7 +313,11 @@ export interface StoredAlertState {
     readonly level: string;
     readonly lastBalance?: { readonly amount: number; readonly sms: number };
     readonly failures?: { readonly kind: string; readonly count: number; readonly noticeAt?: string };
-    readonly pending?: { readonly notification: { readonly kind: string }; readonly attempts: number };
+    readonly pending?: {
+      readonly notification: { readonly kind: string };
+      readonly attempts: number;
+      readonly channels?: Readonly<Record<string, { readonly status: string; readonly attempts: number }>>;
+    };
   };
 }
 

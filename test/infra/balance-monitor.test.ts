@@ -189,13 +189,19 @@ describe('the function', () => {
     expect(s3Key(lower)).not.toBe(s3Key(EXAMPLE_CONFIG));
   });
 
-  it('keeps 128 MB for any number of accounts, and a timeout of one deadline per wave of 50', () => {
+  it('gives 128 MB up to 100 accounts and 160 MB above, and a timeout of one deadline per wave of 50', () => {
     const monitor = stack.monitor.config.monitor;
     const account = monitor.accounts[0];
     if (!account) throw new Error('no account');
-    const accounts = Array.from({ length: 500 }, (_, i) => ({ ...account, name: `a-${i}` }));
-    expect(functionMemoryMb({ ...monitor, accounts })).toBe(128);
-    expect(functionTimeoutSeconds({ ...monitor, accounts })).toBe(10 * 15 + 15);
+    const withAccounts = (count: number) => ({
+      ...monitor,
+      accounts: Array.from({ length: count }, (_, i) => ({ ...account, name: `a-${i}` })),
+    });
+    expect(functionMemoryMb(withAccounts(1))).toBe(128);
+    expect(functionMemoryMb(withAccounts(100))).toBe(128);
+    expect(functionMemoryMb(withAccounts(101))).toBe(160);
+    expect(functionMemoryMb(withAccounts(500))).toBe(160);
+    expect(functionTimeoutSeconds(withAccounts(500))).toBe(10 * 15 + 15);
   });
 
   it('logs to its own log group, kept 90 days', () => {

@@ -8,6 +8,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createChatNotifier } from '../../lambda/adapters/chat-notifier.js';
 import { createDynamoDbStateStore } from '../../lambda/adapters/dynamodb-store.js';
 import { createBalanceReader } from '../../lambda/adapters/iletimerkezi.js';
 import { type ProviderServer, startProviderServer } from '../../lambda/adapters/sandbox-provider.js';
@@ -30,6 +31,7 @@ import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
 const KEY = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const HASH = 'f0e1d2c3b4a5968778695a4b3c2d1e0f1234abcd';
 const TOPIC = 'arn:aws:sns:eu-central-1:123456789012:balance-alerts';
+const CHAT_TOPIC = 'arn:aws:sns:eu-central-1:123456789012:balance-chat';
 const T0 = Date.parse('2026-11-02T06:00:00Z');
 const HOUR = 3_600_000;
 
@@ -65,7 +67,10 @@ interface Harness {
   published(): string[];
 }
 
-async function harness(policy: Record<string, unknown> = { forecastDays: 0 }): Promise<Harness> {
+async function harness(
+  policy: Record<string, unknown> = { forecastDays: 0 },
+  options: { chat?: boolean } = {},
+): Promise<Harness> {
   const tableName = `state-${++tableNumber}`;
   await dynalite.createTable(tableName);
   let now = T0;
@@ -91,6 +96,14 @@ async function harness(policy: Record<string, unknown> = { forecastDays: 0 }): P
     reader: createBalanceReader({ backoffBaseMs: 5 }),
     store,
     notifier: createSnsNotifier({ topicArn: TOPIC, client: new SNSClient({ region: 'eu-central-1' }) }),
+    ...(options.chat
+      ? {
+          chatNotifier: createChatNotifier({
+            topicArn: CHAT_TOPIC,
+            client: new SNSClient({ region: 'eu-central-1' }),
+          }),
+        }
+      : {}),
     renderer: { render: (n, a) => renderNotification(n, a, 'en', 'Europe/Istanbul') },
     telemetry: createTelemetry({ write: (line) => lines.push(line) }),
     clock: () => new Date(now),
@@ -406,6 +419,221 @@ describe('delivery', () => {
     expect(published.length).toBe(1);
     expect(everything).not.toContain(KEY);
     expect(everything).not.toContain(HASH);
+  });
+});
+
+describe('delivery on two channels, the main topic and chat', () => {
+  /** Publishes refused per topic, queued by refuse(). */
+  const refusals = new Map<string, number>();
+  /** Publishes accepted, as `topic:<kind>` or `chat:<kind>`, in order. */
+  let delivered: string[] = [];
+  const refuse = (topicArn: string, times = 1) =>
+    refusals.set(topicArn, (refusals.get(topicArn) ?? 0) + times);
+  const topicsCalled = () => sns.commandCalls(PublishCommand).map((call) => call.args[0].input.TopicArn);
+
+  beforeEach(() => {
+    refusals.clear();
+    delivered = [];
+    sns.on(PublishCommand).callsFake((input: { TopicArn?: string }) => {
+      const topicArn = input.TopicArn ?? '';
+      const left = refusals.get(topicArn) ?? 0;
+      if (left > 0) {
+        refusals.set(topicArn, left - 1);
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      }
+      delivered.push(`${topicArn === CHAT_TOPIC ? 'chat' : 'topic'}:${kindOf(input)}`);
+      return { MessageId: `m-${delivered.length}` };
+    });
+  });
+
+  it('publishes each notice once on each topic, with the exact input of each', async () => {
+    const h = await harness({ forecastDays: 0 }, { chat: true });
+    balance(20);
+    await h.run(0);
+    await h.run(0.25);
+
+    expect(delivered).toEqual(['topic:low', 'chat:low']);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+    expect(sns).toHaveReceivedNthCommandWith(PublishCommand, 1, {
+      TopicArn: TOPIC,
+      MessageStructure: 'json',
+    });
+    expect(sns).toHaveReceivedNthCommandWith(PublishCommand, 2, {
+      TopicArn: CHAT_TOPIC,
+      MessageAttributes: {
+        severity: { DataType: 'String', StringValue: 'CRITICAL' },
+        account: { DataType: 'String', StringValue: 'main' },
+        kind: { DataType: 'String', StringValue: 'low' },
+      },
+    });
+    const chat = sns.commandCalls(PublishCommand)[1]?.args[0].input;
+    expect(chat?.MessageStructure).toBeUndefined();
+    expect(chat?.Subject).toBeUndefined();
+    expect(JSON.parse(chat?.Message ?? '{}')).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      metadata: { eventType: 'low' },
+    });
+    expect((await h.store.load('main'))?.state.pending).toBeUndefined();
+  });
+
+  it('chat refused and the topic accepted: the next run publishes on chat only, once', async () => {
+    const h = await harness({ forecastDays: 0 }, { chat: true });
+    balance(20);
+    refuse(CHAT_TOPIC);
+    const first = await h.run(0);
+    const stored = (await h.store.load('main'))?.state.pending;
+    await h.run(0.25);
+    await h.run(0.5);
+
+    expect(first.accounts[0]).toMatchObject({ notified: 'low', failedChannels: ['chat'] });
+    expect(first.accounts[0]?.publishError).toMatch(
+      /^chat: SnsPublishError: SNS Publish failed: ThrottlingException/,
+    );
+    expect(stored?.channels).toMatchObject({
+      topic: { status: 'delivered', attempts: 0 },
+      chat: { status: 'pending', attempts: 1 },
+    });
+    expect(topicsCalled()).toEqual([TOPIC, CHAT_TOPIC, CHAT_TOPIC]);
+    expect(delivered).toEqual(['topic:low', 'chat:low']);
+    expect((await h.store.load('main'))?.state.pending).toBeUndefined();
+  });
+
+  it('the topic refused and chat accepted: the next run publishes on the topic only, once', async () => {
+    const h = await harness({ forecastDays: 0 }, { chat: true });
+    balance(20);
+    refuse(TOPIC);
+    const first = await h.run(0);
+    await h.run(0.25);
+    await h.run(0.5);
+
+    expect(first.accounts[0]).toMatchObject({ notified: 'low', failedChannels: ['topic'] });
+    expect(topicsCalled()).toEqual([TOPIC, CHAT_TOPIC, TOPIC]);
+    expect(delivered).toEqual(['chat:low', 'topic:low']);
+    expect(JSON.parse(h.lines[0] ?? '{}')).toMatchObject({ level: 'error', failedChannels: ['topic'] });
+  });
+
+  it('both refused: the next run publishes on both, once each', async () => {
+    const h = await harness({ forecastDays: 0 }, { chat: true });
+    balance(20);
+    refuse(TOPIC);
+    refuse(CHAT_TOPIC);
+    const first = await h.run(0);
+    await h.run(0.25);
+    await h.run(0.5);
+
+    expect(first.accounts[0]?.failedChannels).toEqual(['topic', 'chat']);
+    expect(first.notified).toBe(0);
+    expect(delivered).toEqual(['topic:low', 'chat:low']);
+  });
+
+  it.each([2, 5])('%i runs at the same moment send exactly one notice per channel', async (runs) => {
+    const h = await harness({ forecastDays: 0 }, { chat: true });
+    balance(20);
+    await Promise.all(Array.from({ length: runs }, () => h.run(0)));
+
+    expect(delivered).toEqual(['topic:low', 'chat:low']);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+  });
+
+  it('3 deliveries of a scheduled run whose chat publish was refused send chat the notice once, the topic never again', async () => {
+    const h = await harness({ forecastDays: 0 }, { chat: true });
+    balance(20);
+    refuse(CHAT_TOPIC);
+    await h.run(0, 'T0');
+    await Promise.all([h.run(0.01, 'T0'), h.run(0.01, 'T0'), h.run(0.01, 'T0')]);
+
+    expect(delivered).toEqual(['topic:low', 'chat:low']);
+    expect(topicsCalled()).toEqual([TOPIC, CHAT_TOPIC, CHAT_TOPIC]);
+    const state = (await h.store.load('main'))?.state;
+    expect(state?.pending).toBeUndefined();
+    expect(state?.runId).toBe('T0');
+  });
+
+  it('a claim left by a run that died is taken over after the claim TTL, on the undelivered channel only', async () => {
+    const h = await harness({ forecastDays: 0 }, { chat: true });
+    await h.run(0);
+    const stored = await h.store.load('main');
+    const at = new Date(T0).toISOString();
+    await h.store.save(
+      'main',
+      {
+        ...(stored?.state as AlertState),
+        pending: {
+          notification: { kind: 'low', account: 'main', severity: 'WARNING', level: 'WARNING', at },
+          channels: {
+            topic: { status: 'pending', attempts: 0 },
+            chat: { status: 'delivered', deliveredAt: at, attempts: 0 },
+          },
+          claimId: 'dead-run',
+          claimedAt: at,
+          attempts: 0,
+        },
+      },
+      stored?.version ?? 0,
+      stored?.history,
+    );
+    await h.run(0.02);
+    expect(delivered).toEqual([]);
+    await h.run(0.25);
+
+    expect(delivered).toEqual(['topic:low']);
+    expect((await h.store.load('main'))?.state.pending).toBeUndefined();
+  });
+
+  it('a pending item of the release before channels, its older notice bare, goes to both topics in order, once', async () => {
+    const h = await harness({ forecastDays: 0 }, { chat: true });
+    const at = new Date(T0 - HOUR).toISOString();
+    const low = { kind: 'low', account: 'main', severity: 'CRITICAL', level: 'CRITICAL', at };
+    const recovered = { kind: 'recovered', account: 'main', severity: 'CRITICAL', level: 'OK', at };
+    await putLegacyItem(h.tableName, 'STATE', {
+      state: {
+        S: JSON.stringify({
+          level: 'OK',
+          levelSince: at,
+          pending: { notification: recovered, earlier: [low], attempts: 1, lastError: 'ThrottlingException' },
+        }),
+      },
+      version: { N: '3' },
+    });
+    await h.run(0);
+    await h.run(0.25);
+
+    expect(delivered).toEqual(['topic:low', 'chat:low', 'topic:recovered', 'chat:recovered']);
+    expect((await h.store.load('main'))?.state.pending).toBeUndefined();
+  });
+
+  it('a notice on two channels costs three conditional writes: the claim, the topic’s mark, the settle', async () => {
+    const h = await harness({ forecastDays: 0 }, { chat: true });
+    await h.run(0);
+    balance(20);
+    const send = vi.spyOn(dynalite.client, 'send');
+    await h.run(0.25);
+    const writes = send.mock.calls
+      .map(([command]) => command as unknown)
+      .filter((command): command is PutItemCommand => command instanceof PutItemCommand)
+      .map((command) => JSON.parse(command.input.Item?.state?.S ?? '{}') as AlertState);
+    send.mockRestore();
+
+    expect(writes.map((state) => state.pending?.channels)).toEqual([
+      { topic: { status: 'pending', attempts: 0 }, chat: { status: 'pending', attempts: 0 } },
+      {
+        topic: { status: 'delivered', deliveredAt: new Date(T0 + 0.25 * HOUR).toISOString(), attempts: 0 },
+        chat: { status: 'pending', attempts: 0 },
+      },
+      undefined,
+    ]);
+    expect(writes[1]?.pending?.claimId).toBe(writes[0]?.pending?.claimId);
+    expect(delivered).toEqual(['topic:low', 'chat:low']);
+  });
+
+  it('without chat configured nothing is published to chat and nothing waits for it', async () => {
+    const h = await harness();
+    balance(20);
+    await h.run(0);
+
+    expect(topicsCalled()).toEqual([TOPIC]);
+    expect((await h.store.load('main'))?.state.pending).toBeUndefined();
   });
 });
 

@@ -171,6 +171,25 @@ describe('SNS Publish', () => {
     expect(outcomes).toEqual(['ThrottledException', 'ThrottledException', 'accepted']);
     expect(aws.publishes.slice(before).map((p) => p.message)).toEqual(['m2']);
   });
+
+  it('answers a fault queued for one topic on that topic only', async () => {
+    const before = aws.publishes.length;
+    const other = `${TOPIC}-chat`;
+    aws.failPublishTo(other, 'access-denied');
+
+    const outcomes = [];
+    for (const topicArn of [TOPIC, other, other]) {
+      outcomes.push(
+        await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'm' })).then(
+          () => 'accepted',
+          (error: Error) => error.name,
+        ),
+      );
+    }
+
+    expect(outcomes).toEqual(['accepted', 'AuthorizationErrorException', 'accepted']);
+    expect(aws.publishes.slice(before).map((p) => p.topicArn)).toEqual([TOPIC, other]);
+  });
 });
 
 describe('connection faults', () => {

@@ -84,6 +84,8 @@ export interface LocalAws {
   readonly calls: AwsCall[];
   /** The next `times` calls of `operation` answer with `fault` instead ('always' until cleared). */
   fail(operation: AwsOperation, fault: AwsFault, times?: number | 'always'): void;
+  /** The next `times` Publish calls to this topic answer with `fault`, before any fault of fail(). */
+  failPublishTo(topicArn: string, fault: AwsFault, times?: number): void;
   clearFaults(): void;
   /**
    * Holds the next `count` calls of `operation` until all of them have arrived, then lets them go
@@ -205,8 +207,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const upstream = options.dynamoDbUpstream === undefined ? undefined : new URL(options.dynamoDbUpstream);
   const gates = new Map<AwsOperation, { count: number; held: Array<() => void> }>();
 
-  const nextFault = (operation: AwsOperation): AwsFault | undefined => {
-    const queue = faults.get(operation);
+  const topicFaults = new Map<string, QueuedFault[]>();
+  const nextFault = (operation: AwsOperation, topicArn?: string): AwsFault | undefined => {
+    const byTopic = topicArn === undefined ? undefined : topicFaults.get(topicArn);
+    const queue = byTopic && byTopic.length > 0 ? byTopic : faults.get(operation);
     const head = queue?.[0];
     if (!queue || !head) return undefined;
     head.remaining -= 1;
@@ -253,7 +257,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     form: URLSearchParams | undefined,
     res: ServerResponse,
   ): void => {
-    const fault = nextFault(operation);
+    const fault = nextFault(operation, service === 'sns' ? (form?.get('TopicArn') ?? undefined) : undefined);
     const call: AwsCall = fault === undefined ? { operation } : { operation, fault };
     calls.push(call);
     if (fault === 'hang') return;
@@ -375,8 +379,17 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       queue.push({ fault, remaining: times === 'always' ? Number.POSITIVE_INFINITY : times });
       faults.set(operation, queue);
     },
+    failPublishTo(topicArn, fault, times = 1) {
+      if (fault !== 'hang' && fault !== 'reset' && !faultError('sns', fault, 'Publish')) {
+        throw new Error(`Publish has no fault "${fault}" here`);
+      }
+      const queue = topicFaults.get(topicArn) ?? [];
+      queue.push({ fault, remaining: times });
+      topicFaults.set(topicArn, queue);
+    },
     clearFaults() {
       faults.clear();
+      topicFaults.clear();
     },
     gate(operation, count) {
       gates.set(operation, { count, held: [] });
