@@ -378,3 +378,52 @@ describe('without chat configured', () => {
     });
   });
 });
+
+/** Sets a silence on the stored state, ending `minutes` after T0. */
+async function silenceUntil(minutes: number): Promise<void> {
+  const stored = await h.store.load('main');
+  if (!stored) throw new Error('no state to silence');
+  const silence = {
+    until: new Date(T0 + minutes * MINUTE).toISOString(),
+    since: new Date(T0).toISOString(),
+    reason: 'maintenance',
+  };
+  await h.store.save('main', { ...stored.state, silence }, stored.version, stored.history);
+}
+
+describe('while the account is silenced', () => {
+  it('a notice is claimed and published on no channel, the report names it held, and it goes out once after', async () => {
+    await h.run(0);
+    await silenceUntil(60);
+    h.balance(20);
+    const during = await h.run(15);
+
+    expect(during).toMatchObject({ held: 'low', level: 'CRITICAL' });
+    expect(during.notified).toBeUndefined();
+    expect(await h.pending()).toBeUndefined();
+    expect(h.topic.accepted).toEqual([]);
+    expect(h.chat.accepted).toEqual([]);
+
+    const after = await h.run(60);
+    await h.run(75);
+    expect(after).toMatchObject({ notified: 'low' });
+    expect(h.topic.accepted).toEqual(['low']);
+    expect(h.chat.accepted).toEqual(['low']);
+  });
+
+  it('a channel that refused before the silence is retried only when the silence ends', async () => {
+    h.balance(20);
+    h.chat.refuse();
+    await h.run(0);
+    await silenceUntil(60);
+    const during = await h.run(15);
+
+    expect(during).toMatchObject({ held: 'low' });
+    expect(h.chat.accepted).toEqual([]);
+
+    await h.run(60);
+    expect(h.topic.accepted).toEqual(['low']);
+    expect(h.chat.accepted).toEqual(['low']);
+    expect(await h.pending()).toBeUndefined();
+  });
+});
