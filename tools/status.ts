@@ -96,6 +96,8 @@ export interface AccountStatus {
     readonly attempts: number;
     readonly claimed: boolean;
     readonly lastError?: string;
+    /** Where the notice stands per channel, when the run has marked any. */
+    readonly channels?: Readonly<Record<string, 'pending' | 'delivered'>>;
   };
   readonly silence?: {
     readonly until: string;
@@ -155,6 +157,15 @@ export function accountStatus(entry: StateItem, now: Date): AccountStatus {
             attempts: pending.attempts,
             claimed: pending.claimId !== undefined,
             ...(pending.lastError ? { lastError: pending.lastError } : {}),
+            ...(pending.channels
+              ? {
+                  channels: Object.fromEntries(
+                    Object.entries(pending.channels).flatMap(([channel, mark]) =>
+                      mark ? [[channel, mark.status]] : [],
+                    ),
+                  ),
+                }
+              : {}),
           },
         }
       : {}),

@@ -228,7 +228,12 @@ describe('npm run status against the state the run wrote', () => {
     await h.run(1);
     await silence(h, ['main', '--for', '2h', '--reason', 'top-up on the way']);
     const [main] = (await statusJson(h)).accounts;
-    expect(main?.pending).toMatchObject({ kind: 'low', attempts: 1, claimed: false });
+    expect(main?.pending).toMatchObject({
+      kind: 'low',
+      attempts: 1,
+      claimed: false,
+      channels: { topic: 'pending' },
+    });
     expect(main?.pending?.lastError).toContain('ThrottledException');
     expect(main?.silence).toEqual({
       until: new Date(T0 + 3 * HOUR).toISOString(),
