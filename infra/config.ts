@@ -1,4 +1,5 @@
 import {
+  type AlertPolicy,
   Checker,
   credentialParameterNames,
   DEFAULT_ATTEMPT_TIMEOUT_MS,
@@ -74,6 +75,7 @@ export interface PolicyInput {
   readonly failuresBeforeAlert?: number;
   readonly recoveryMarginPercent?: number;
   readonly forecastDays?: number;
+  readonly spendSpike?: { readonly multiple?: number; readonly floorAmount?: number } | false;
 }
 
 export interface AccountInput {
@@ -609,7 +611,13 @@ export function compactMonitorConfig(config: MonitorConfig): Record<string, unkn
     if (a.hashParameter !== defaultHashParameter(a.name)) out.hashParameter = a.hashParameter;
     if (a.baseUrl !== DEFAULT_BASE_URL) out.baseUrl = a.baseUrl;
     out.thresholds = a.thresholds;
-    if (!sameJson(a.policy, DEFAULT_POLICY)) out.policy = a.policy;
+    // Only the policy fields that differ: the function parses them over the same defaults.
+    const policy = Object.fromEntries(
+      (Object.keys(DEFAULT_POLICY) as (keyof AlertPolicy)[])
+        .filter((key) => !sameJson(a.policy[key], DEFAULT_POLICY[key]))
+        .map((key) => [key, a.policy[key]]),
+    );
+    if (Object.keys(policy).length > 0) out.policy = policy;
     return out;
   });
   const out: Record<string, unknown> = { accounts };

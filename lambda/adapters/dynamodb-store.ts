@@ -305,9 +305,19 @@ function alertStateProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'the state is not an object';
   if (!LEVELS.some((level) => level === value.level)) return 'level is not OK, WARNING or CRITICAL';
   if (typeof value.levelSince !== 'string') return 'levelSince is not a string';
-  for (const field of ['lastBalance', 'lowNotice', 'failures', 'forecastNotice', 'pending'] as const) {
+  for (const field of [
+    'lastBalance',
+    'lowNotice',
+    'failures',
+    'forecastNotice',
+    'spikeNotice',
+    'silence',
+    'pending',
+  ] as const) {
     if (value[field] !== undefined && !isObject(value[field])) return `${field} is not an object`;
   }
+  if (value.noticesSent !== undefined && !Array.isArray(value.noticesSent))
+    return 'noticesSent is not a list';
   const pending = value.pending;
   if (isObject(pending) && !isObject(pending.notification)) return 'pending has no notification';
   return undefined;

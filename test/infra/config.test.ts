@@ -392,6 +392,17 @@ describe('monitor-config.json', () => {
     expect(parseMonitorConfig(JSON.parse(JSON.stringify(compact)))).toEqual({ ok: true, value: config });
   });
 
+  it('keeps only the policy fields that differ, and a spike alert turned off parses back off', () => {
+    const config = valid({
+      accounts: [
+        { name: 'main', thresholds: ACCOUNT.thresholds, policy: { spendSpike: false, forecastDays: 2 } },
+      ],
+    }).monitor;
+    const compact = JSON.parse(JSON.stringify(compactMonitorConfig(config)));
+    expect(compact.accounts[0].policy).toEqual({ forecastDays: 2, spendSpike: false });
+    expect(parseMonitorConfig(compact)).toEqual({ ok: true, value: config });
+  });
+
   it('keeps every value that differs from its default', () => {
     const config = valid({
       accounts: [

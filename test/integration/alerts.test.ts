@@ -596,3 +596,45 @@ describe('forecast', () => {
     expect(h.published()).toEqual([]);
   });
 });
+
+describe('a spend spike', () => {
+  /** A week of hourly runs at 5 TL an hour; returns the balance after the last one. */
+  async function normalWeek(h: Harness): Promise<number> {
+    let amount = 5000;
+    for (let hour = 0; hour < 168; hour++) {
+      balance(amount);
+      await h.run(hour);
+      amount -= 5;
+    }
+    return amount + 5;
+  }
+
+  it('a week at 5 TL an hour, then 300 TL in one hour: one spike notice within two runs', async () => {
+    const h = await harness();
+    const before = await normalWeek(h);
+    expect(h.published()).toEqual([]);
+    balance(before - 150);
+    await h.run(168.25);
+    balance(before - 300);
+    await h.run(168.5);
+    expect(h.published()).toEqual(['spend-spike']);
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.MessageAttributes?.severity?.StringValue).toBe('WARNING');
+    const bodies = JSON.parse(input?.Message ?? '{}') as { https: string };
+    const webhook = JSON.parse(bodies.https) as {
+      kind: string;
+      spend: { burnPerHour: number; multiple: number };
+    };
+    expect(webhook.spend).toMatchObject({ burnPerHour: 150, multiple: 30 });
+  });
+
+  it('a week at 5 TL an hour, then a top-up of 300 TL: no spike notice', async () => {
+    const h = await harness();
+    const before = await normalWeek(h);
+    balance(before - 1.25 + 300);
+    await h.run(168.25);
+    balance(before - 2.5 + 300);
+    await h.run(168.5);
+    expect(h.published()).toEqual([]);
+  });
+});
