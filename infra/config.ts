@@ -58,6 +58,8 @@ export type TableRemovalPolicy = 'retain' | 'destroy';
 export interface StackConfig {
   readonly monitor: MonitorConfig;
   readonly schedule: ScheduleConfig;
+  /** The weekly digest's schedule, in the monitor's time zone; false: no digest. */
+  readonly digest: ScheduleConfig | false;
   readonly subscriptions: readonly SubscriptionConfig[];
   readonly chat: readonly ChatChannelConfig[];
   readonly logRetentionDays: number;
@@ -110,6 +112,7 @@ export interface StackConfigInput {
   readonly accountMetrics?: boolean;
   readonly policy?: PolicyInput;
   readonly schedule?: string;
+  readonly digest?: string | false;
   readonly subscriptions?: readonly SubscriptionInput[];
   readonly chat?: readonly ChatChannelInput[];
   readonly logRetentionDays?: number;
@@ -120,6 +123,8 @@ export interface StackConfigInput {
 }
 
 export const DEFAULT_SCHEDULE = 'rate(15 minutes)';
+/** Monday 09:00 in the monitor's time zone: the start of a working week. */
+export const DEFAULT_DIGEST_SCHEDULE = 'cron(0 9 ? * MON *)';
 /** 90 days of a few MB a month costs well under a cent; long enough to look back over a quarter. */
 export const DEFAULT_LOG_RETENTION_DAYS = 90;
 /** The values CloudWatch Logs accepts (aws-logs RetentionDays, without "never expire"). */
@@ -138,6 +143,7 @@ const INFRA_FIELDS = [
   'parameterKmsKeyArn',
   'noCheckAlarmMinutes',
   'tableRemovalPolicy',
+  'digest',
 ] as const;
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
@@ -521,6 +527,8 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
   if (!isObject(input)) return monitor.ok ? { ok: false, errors: ['must be a JSON object'] } : monitor;
   const c = new Checker();
   const schedule = parseSchedule(c, 'schedule', input.schedule);
+  const digest: ScheduleConfig | false =
+    input.digest === false ? false : parseSchedule(c, 'digest', input.digest ?? DEFAULT_DIGEST_SCHEDULE);
   const subscriptions = parseSubscriptions(c, 'subscriptions', input.subscriptions);
   const chat = parseChatChannels(c, 'chat', input.chat);
   const logRetentionDays = c.number('logRetentionDays', input.logRetentionDays, DEFAULT_LOG_RETENTION_DAYS);
@@ -577,6 +585,7 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
   const config: StackConfig = {
     monitor: monitor.value,
     schedule,
+    digest,
     subscriptions,
     chat,
     logRetentionDays,

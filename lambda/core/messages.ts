@@ -554,7 +554,7 @@ function failureSmsAdvice(failures: Wording['failures'], f: Facts): string {
 
 const WORDING: Readonly<Record<Locale, Wording>> = { en: EN, tr: TR };
 
-function formatsFor(intl: string, timeZone: string) {
+export function formatsFor(intl: string, timeZone: string) {
   const money = new Intl.NumberFormat(intl, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const whole = new Intl.NumberFormat(intl, { maximumFractionDigits: 0 });
   const fraction = new Intl.NumberFormat(intl, { maximumFractionDigits: 2 });
