@@ -8,6 +8,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createDynamoDbDigestLedger } from '../../lambda/adapters/digest-ledger.js';
 import { createDynamoDbStateStore } from '../../lambda/adapters/dynamodb-store.js';
 import { createBalanceReader } from '../../lambda/adapters/iletimerkezi.js';
 import { type ProviderServer, startProviderServer } from '../../lambda/adapters/sandbox-provider.js';
@@ -16,6 +17,8 @@ import { createSsmCredentialSource } from '../../lambda/adapters/ssm-credentials
 import { createTelemetry } from '../../lambda/adapters/telemetry.js';
 import type { AlertState } from '../../lambda/core/alert-state.js';
 import type { AccountConfig, MonitorConfig } from '../../lambda/core/config.js';
+import { type DigestChannel, sendDigest } from '../../lambda/core/digest-run.js';
+import type { DigestFigures } from '../../lambda/core/digest-types.js';
 import { renderNotification } from '../../lambda/core/messages.js';
 import type { StateStore } from '../../lambda/core/ports.js';
 import { type RunDeps, type RunSummary, runChecks } from '../../lambda/core/run-checks.js';
@@ -636,5 +639,96 @@ describe('a spend spike', () => {
     balance(before - 2.5 + 300);
     await h.run(168.5);
     expect(h.published()).toEqual([]);
+  });
+});
+
+describe('the weekly digest', () => {
+  const CHAT_TOPIC = 'arn:aws:sns:eu-central-1:123456789012:balance-chat';
+
+  /** A week of hourly runs at 5 TL an hour from 5000 TL, with a 1000 TL top-up at hour 100. */
+  async function replayedWeek(): Promise<Harness> {
+    const h = await harness();
+    let amount = 5000;
+    for (let hour = 0; hour < 168; hour++) {
+      if (hour > 0) amount -= 5;
+      if (hour === 100) amount += 1000;
+      balance(amount);
+      await h.run(hour);
+    }
+    return h;
+  }
+
+  function digestOf(h: Harness, channels: readonly DigestChannel[], digestId: string) {
+    return sendDigest(
+      h.config,
+      {
+        store: h.store,
+        ledger: createDynamoDbDigestLedger({ tableName: h.tableName, client: dynalite.client }),
+        channels,
+        clock: () => new Date(T0 + 167.5 * HOUR),
+        newClaimId: () => `digest-claim-${Math.random()}`,
+      },
+      digestId,
+    );
+  }
+
+  const topic: DigestChannel = {
+    name: 'topic',
+    notifier: createSnsNotifier({ topicArn: TOPIC, client: new SNSClient({ region: 'eu-central-1' }) }),
+  };
+  const chat: DigestChannel = {
+    name: 'chat',
+    notifier: createSnsNotifier({ topicArn: CHAT_TOPIC, client: new SNSClient({ region: 'eu-central-1' }) }),
+  };
+
+  it('says what the replayed week did: spend without the top-up, the top-up, lowest and current balance', async () => {
+    const h = await replayedWeek();
+    const before = await h.store.load('main');
+    const result = await digestOf(h, [topic], '2026-11-09T06:00:00Z');
+    expect(result).toMatchObject({ outcome: 'sent', published: ['topic'], problems: 0 });
+    const input = sns.commandCalls(PublishCommand).at(-1)?.args[0].input;
+    expect(input?.MessageAttributes?.severity?.StringValue).toBe('INFO');
+    expect(input?.MessageAttributes?.kind?.StringValue).toBe('digest');
+    const bodies = JSON.parse(input?.Message ?? '{}') as { https: string; email: string };
+    const { digest } = JSON.parse(bodies.https) as { digest: DigestFigures };
+    // 167 hours of 5 TL, less the hour of the top-up, which shows its net rise (995 TL).
+    expect(digest.accounts[0]).toMatchObject({
+      account: 'main',
+      spent: 830,
+      topUps: 1,
+      toppedUp: 995,
+      lowest: 5000 - 99 * 5,
+      current: 5000 - 167 * 5 + 1000,
+      notices: 0,
+      silenced: false,
+    });
+    expect(bodies.email).toContain('830.00 TL');
+    // The digest reads the states and changes none.
+    expect(await h.store.load('main')).toEqual(before);
+  });
+
+  it('is published once when its event is delivered twice', async () => {
+    const h = await replayedWeek();
+    const calls = sns.commandCalls(PublishCommand).length;
+    const first = await digestOf(h, [topic, chat], '2026-11-09T06:00:00Z');
+    const second = await digestOf(h, [topic, chat], '2026-11-09T06:00:00Z');
+    expect([first.outcome, second.outcome]).toEqual(['sent', 'duplicate']);
+    expect(sns.commandCalls(PublishCommand).length - calls).toBe(2);
+  });
+
+  it('is retried after a refused publish, and the retry sends only the channel still missing', async () => {
+    const h = await replayedWeek();
+    sns
+      .on(PublishCommand, { TopicArn: CHAT_TOPIC })
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' }))
+      .resolves({ MessageId: 'chat-1' });
+    const first = await digestOf(h, [topic, chat], '2026-11-09T06:00:00Z');
+    expect(first).toMatchObject({ outcome: 'failed', published: ['topic'], problems: 1 });
+    const topicCalls = () =>
+      sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.TopicArn === TOPIC).length;
+    const before = topicCalls();
+    const retry = await digestOf(h, [topic, chat], '2026-11-09T06:00:00Z');
+    expect(retry).toMatchObject({ outcome: 'sent', published: ['chat'], problems: 0 });
+    expect(topicCalls()).toBe(before);
   });
 });
