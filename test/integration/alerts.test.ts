@@ -731,4 +731,26 @@ describe('the weekly digest', () => {
     expect(retry).toMatchObject({ outcome: 'sent', published: ['chat'], problems: 0 });
     expect(topicCalls()).toBe(before);
   });
+
+  it('leaves a digest claimed by a live invocation to it, and takes over a claim left by one that died', async () => {
+    const h = await replayedWeek();
+    const ledger = createDynamoDbDigestLedger({ tableName: h.tableName, client: dynalite.client });
+    const at = T0 + 167.5 * HOUR;
+    await ledger.save(
+      '2026-11-09T06:00:00Z',
+      { status: 'claimed', claimId: 'other', claimedAt: at - 60_000, sent: [] },
+      0,
+    );
+    const calls = sns.commandCalls(PublishCommand).length;
+    expect((await digestOf(h, [topic], '2026-11-09T06:00:00Z')).outcome).toBe('busy');
+    expect(sns.commandCalls(PublishCommand).length).toBe(calls);
+
+    await ledger.save(
+      '2026-11-09T06:00:00Z',
+      { status: 'claimed', claimId: 'dead', claimedAt: at - 10 * 60_000, sent: [] },
+      1,
+    );
+    expect((await digestOf(h, [topic], '2026-11-09T06:00:00Z')).outcome).toBe('sent');
+    expect(sns.commandCalls(PublishCommand).length).toBe(calls + 1);
+  });
 });
