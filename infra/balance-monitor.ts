@@ -30,8 +30,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambda/adapters/dynamodb-store.js';
 import { ConfigError, credentialParameterNames, type MonitorConfig, orThrow } from '../lambda/core/config.js';
+import { DIGEST_ACTION } from '../lambda/core/digest.js';
 import { TOPIC_DISPLAY_NAME } from '../lambda/core/gsm.js';
-import { TEST_SEVERITY } from '../lambda/core/notification.js';
+import { INFO_SEVERITY, TEST_SEVERITY } from '../lambda/core/notification.js';
 import { AlarmNotices, monitoredAlarmName } from './alarm-notices.js';
 import { bundleHandler, HANDLER_NAME, REPO_ROOT, writeMonitorConfig } from './bundle.js';
 import { ChatChannels } from './chat-channels.js';
@@ -91,9 +92,33 @@ export function functionMemoryMb(monitor: MonitorConfig): number {
   return monitor.accounts.length <= SMALL_MEMORY_ACCOUNTS ? 128 : 160;
 }
 
-/** The severities a subscription with a minimum severity receives; the test notice reaches every one. */
-export function severitiesFrom(minSeverity: MinSeverity): string[] {
-  return [...(minSeverity === 'WARNING' ? ['WARNING', 'CRITICAL'] : ['CRITICAL']), TEST_SEVERITY];
+/**
+ * The severities a subscription with a minimum severity receives; the test notice reaches every
+ * one, the weekly digest (INFO) every one but SMS.
+ */
+export function severitiesFrom(minSeverity: MinSeverity, protocol: SubscriptionConfig['protocol']): string[] {
+  return [
+    ...(minSeverity === 'WARNING' ? ['WARNING', 'CRITICAL'] : ['CRITICAL']),
+    TEST_SEVERITY,
+    ...(protocol === 'sms' ? [] : [INFO_SEVERITY]),
+  ];
+}
+
+/** The filter policy of a subscription: its minimum severity, and never the digest by SMS. */
+function filterPolicyOf(
+  subscription: SubscriptionConfig,
+): Record<string, sns.SubscriptionFilter> | undefined {
+  if (subscription.minSeverity) {
+    return {
+      severity: sns.SubscriptionFilter.stringFilter({
+        allowlist: severitiesFrom(subscription.minSeverity, subscription.protocol),
+      }),
+    };
+  }
+  if (subscription.protocol === 'sms') {
+    return { severity: sns.SubscriptionFilter.stringFilter({ denylist: [INFO_SEVERITY] }) };
+  }
+  return undefined;
 }
 
 /**
@@ -139,6 +164,8 @@ function handlerCode(configJson: string): lambda.Code {
  * Invokes the function with exactly lambda:InvokeFunction on its ARN; the stock target also grants
  * every version and alias (`<arn>:*`), which the schedule never calls.
  */
+const invokeGranted = new WeakMap<iam.IRole, Set<lambda.IFunction>>();
+
 class InvokeFunction extends schedulerTargets.LambdaInvoke {
   constructor(
     private readonly fn: lambda.IFunction,
@@ -148,6 +175,10 @@ class InvokeFunction extends schedulerTargets.LambdaInvoke {
   }
 
   protected override addTargetActionToRole(role: iam.IRole): void {
+    // Both schedules share the role: one statement is enough.
+    const functions = invokeGranted.get(role) ?? new Set<lambda.IFunction>();
+    if (functions.has(this.fn)) return;
+    invokeGranted.set(role, functions.add(this.fn));
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.fn.functionArn] }),
     );
@@ -166,6 +197,8 @@ export class BalanceMonitor extends Construct {
   readonly table: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
   readonly schedule: scheduler.Schedule;
+  /** The weekly digest's schedule, unless the configuration turns the digest off. */
+  readonly digestSchedule?: scheduler.Schedule;
   /** The dead-man's switch: the function was not invoked within the window. */
   readonly notRunningAlarm: cloudwatch.Alarm;
   /** The latest run failed, after Lambda's retries. */
@@ -335,6 +368,29 @@ export class BalanceMonitor extends Construct {
         maxEventAge: Duration.hours(1),
       }),
     });
+
+    if (config.digest) {
+      // The weekly digest: the same function, the same narrow role (it may invoke only the function).
+      this.digestSchedule = new scheduler.Schedule(this, 'DigestSchedule', {
+        description: `Weekly digest ${config.digest.expression} (${monitor.timeZone})`,
+        schedule: scheduler.ScheduleExpression.expression(
+          config.digest.expression,
+          TimeZone.of(monitor.timeZone),
+        ),
+        target: new InvokeFunction(this.fn, {
+          role: scheduleRole,
+          // The scheduled time names the digest: a second delivery of it, or a retry, finds it sent.
+          input: scheduler.ScheduleTargetInput.fromObject({
+            action: DIGEST_ACTION,
+            scheduledTime: scheduler.ContextAttribute.scheduledTime,
+          }),
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 2,
+          // A digest a day late still says what the week did.
+          maxEventAge: Duration.hours(24),
+        }),
+      });
+    }
 
     const window = noCheckWindowMinutes(config);
     const shape = noCheckAlarmShape(config.schedule, window);
@@ -516,15 +572,8 @@ function subscriptionFor(
   subscription: SubscriptionConfig,
   deadLetterQueue: sqs.IQueue,
 ): sns.ITopicSubscription {
-  const options = subscription.minSeverity
-    ? {
-        filterPolicy: {
-          severity: sns.SubscriptionFilter.stringFilter({
-            allowlist: severitiesFrom(subscription.minSeverity),
-          }),
-        },
-      }
-    : {};
+  const filterPolicy = filterPolicyOf(subscription);
+  const options = filterPolicy ? { filterPolicy } : {};
   switch (subscription.protocol) {
     case 'email':
       return new subscriptions.EmailSubscription(subscription.endpoint, options);

@@ -1,4 +1,5 @@
 import {
+  type AlertPolicy,
   Checker,
   credentialParameterNames,
   DEFAULT_ATTEMPT_TIMEOUT_MS,
@@ -58,6 +59,8 @@ export type TableRemovalPolicy = 'retain' | 'destroy';
 export interface StackConfig {
   readonly monitor: MonitorConfig;
   readonly schedule: ScheduleConfig;
+  /** The weekly digest's schedule, in the monitor's time zone; false: no digest. */
+  readonly digest: ScheduleConfig | false;
   readonly subscriptions: readonly SubscriptionConfig[];
   readonly chat: readonly ChatChannelConfig[];
   readonly logRetentionDays: number;
@@ -77,6 +80,7 @@ export interface PolicyInput {
   readonly failuresBeforeAlert?: number;
   readonly recoveryMarginPercent?: number;
   readonly forecastDays?: number;
+  readonly spendSpike?: { readonly multiple?: number; readonly floorAmount?: number } | false;
 }
 
 export interface AccountInput {
@@ -111,6 +115,7 @@ export interface StackConfigInput {
   readonly accountMetrics?: boolean;
   readonly policy?: PolicyInput;
   readonly schedule?: string;
+  readonly digest?: string | false;
   readonly subscriptions?: readonly SubscriptionInput[];
   readonly chat?: readonly ChatChannelInput[];
   readonly logRetentionDays?: number;
@@ -122,6 +127,8 @@ export interface StackConfigInput {
 }
 
 export const DEFAULT_SCHEDULE = 'rate(15 minutes)';
+/** Monday 09:00 in the monitor's time zone: the start of a working week. */
+export const DEFAULT_DIGEST_SCHEDULE = 'cron(0 9 ? * MON *)';
 /** 90 days of a few MB a month costs well under a cent; long enough to look back over a quarter. */
 export const DEFAULT_LOG_RETENTION_DAYS = 90;
 /** The values CloudWatch Logs accepts (aws-logs RetentionDays, without "never expire"). */
@@ -141,6 +148,7 @@ const INFRA_FIELDS = [
   'noCheckAlarmMinutes',
   'tableRemovalPolicy',
   'maxSilenceHours',
+  'digest',
 ] as const;
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
@@ -524,6 +532,8 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
   if (!isObject(input)) return monitor.ok ? { ok: false, errors: ['must be a JSON object'] } : monitor;
   const c = new Checker();
   const schedule = parseSchedule(c, 'schedule', input.schedule);
+  const digest: ScheduleConfig | false =
+    input.digest === false ? false : parseSchedule(c, 'digest', input.digest ?? DEFAULT_DIGEST_SCHEDULE);
   const subscriptions = parseSubscriptions(c, 'subscriptions', input.subscriptions);
   const chat = parseChatChannels(c, 'chat', input.chat);
   const logRetentionDays = c.number('logRetentionDays', input.logRetentionDays, DEFAULT_LOG_RETENTION_DAYS);
@@ -585,6 +595,7 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
   const config: StackConfig = {
     monitor: monitor.value,
     schedule,
+    digest,
     subscriptions,
     chat,
     logRetentionDays,
@@ -620,7 +631,13 @@ export function compactMonitorConfig(config: MonitorConfig): Record<string, unkn
     if (a.hashParameter !== defaultHashParameter(a.name)) out.hashParameter = a.hashParameter;
     if (a.baseUrl !== DEFAULT_BASE_URL) out.baseUrl = a.baseUrl;
     out.thresholds = a.thresholds;
-    if (!sameJson(a.policy, DEFAULT_POLICY)) out.policy = a.policy;
+    // Only the policy fields that differ: the function parses them over the same defaults.
+    const policy = Object.fromEntries(
+      (Object.keys(DEFAULT_POLICY) as (keyof AlertPolicy)[])
+        .filter((key) => !sameJson(a.policy[key], DEFAULT_POLICY[key]))
+        .map((key) => [key, a.policy[key]]),
+    );
+    if (Object.keys(policy).length > 0) out.policy = policy;
     return out;
   });
   const out: Record<string, unknown> = { accounts };

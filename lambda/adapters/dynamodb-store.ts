@@ -312,11 +312,14 @@ function alertStateProblem(value: unknown): string | undefined {
     'lowNotice',
     'failures',
     'forecastNotice',
+    'spikeNotice',
     'pending',
     'lastNotice',
   ] as const) {
     if (value[field] !== undefined && !isObject(value[field])) return `${field} is not an object`;
   }
+  if (value.noticesSent !== undefined && !Array.isArray(value.noticesSent))
+    return 'noticesSent is not a list';
   const pending = value.pending;
   if (isObject(pending)) {
     if (!isObject(pending.notification)) return 'pending has no notification';

@@ -1,6 +1,7 @@
-import type { AccountConfig, AlertPolicy } from './config.js';
+import type { AccountConfig, AlertPolicy, SpendSpikePolicy } from './config.js';
 import type { Forecast } from './forecast-types.js';
-import type { Episode, Notification, NotificationKind } from './notification.js';
+import type { SpendRate } from './history.js';
+import type { Episode, Notification, NotificationKind, SpendReport } from './notification.js';
 import { isSilenced, type Silence } from './silence.js';
 import { levelFor, levelWithHysteresis } from './thresholds.js';
 import { type Balance, type Failure, type FailureKind, type Level, severityOf } from './types.js';
@@ -31,6 +32,16 @@ export interface AlertState {
   };
   /** The last forecast notice while the balance was above the thresholds; `since` is its first. */
   readonly forecastNotice?: { readonly at: string; readonly daysToEmpty: number; readonly since?: string };
+  /**
+   * The last spend-spike notice of the current spike episode; `since` is its first, `calmSince`
+   * the first run of the calm stretch that ends the episode after SPIKE_CALM_HOURS.
+   */
+  readonly spikeNotice?: { readonly at: string; readonly since: string; readonly calmSince?: string };
+  /**
+   * Notices decided per UTC day (days since the epoch), for the last NOTICE_DAYS days only: the
+   * weekly digest's count, in a few bytes. Absent in states written before it was kept.
+   */
+  readonly noticesSent?: readonly NoticeDay[];
   /** A decided notification SNS has not accepted yet: claimed by a run, or released for a retry. */
   readonly pending?: PendingNotification;
   /** Set by an operator (npm run silence); the alert rules carry it through every run untouched. */
@@ -70,6 +81,29 @@ export interface QueuedNotice {
   readonly channels?: ChannelMarks;
 }
 
+export interface NoticeDay {
+  readonly day: number;
+  readonly count: number;
+}
+
+/** A week and the day it began on, so the digest's seven days are always covered. */
+export const NOTICE_DAYS = 8;
+const DAY_MS = 86_400_000;
+
+/** The day counts with one more notice on `now`'s day, the days older than NOTICE_DAYS dropped. */
+export function countNotice(days: readonly NoticeDay[] | undefined, now: Date): NoticeDay[] {
+  const today = Math.floor(now.getTime() / DAY_MS);
+  const kept = (days ?? []).filter((d) => d.day > today - NOTICE_DAYS && d.day < today);
+  const todays = (days ?? []).find((d) => d.day === today)?.count ?? 0;
+  return [...kept, { day: today, count: todays + 1 }];
+}
+
+/** Notices decided in the seven days up to `now` (today and the six before it). */
+export function noticesInWeek(days: readonly NoticeDay[] | undefined, now: Date): number {
+  const today = Math.floor(now.getTime() / DAY_MS);
+  return (days ?? []).filter((d) => d.day > today - 7 && d.day <= today).reduce((sum, d) => sum + d.count, 0);
+}
+
 export interface PendingNotification {
   readonly notification: Notification;
   /** Where `notification` stands on each channel. */
@@ -87,7 +121,13 @@ export interface PendingNotification {
 
 /** What one run learned about an account: a balance (with its forecast, when known), or why it could not. */
 export type Observation =
-  | { readonly ok: true; readonly balance: Balance; readonly forecast?: Forecast }
+  | {
+      readonly ok: true;
+      readonly balance: Balance;
+      readonly forecast?: Forecast;
+      /** The newest hour's use in TL against the week's median hour, when the history has any. */
+      readonly spend?: SpendRate;
+    }
   | { readonly ok: false; readonly failure: Failure };
 
 export interface Transition {
@@ -98,6 +138,12 @@ export interface Transition {
 }
 
 const HOUR_MS = 3_600_000;
+/** A median hour over fewer hours than a day says nothing about what is normal for the account. */
+export const SPIKE_BASELINE_HOURS = 24;
+/** The burn must stay under this multiple of normal ... */
+export const SPIKE_CALM_MULTIPLE = 2;
+/** ... for this many hours for a spike episode to end. */
+export const SPIKE_CALM_HOURS = 2;
 
 function hoursBetween(fromIso: string, now: Date): number {
   return (now.getTime() - Date.parse(fromIso)) / HOUR_MS;
@@ -124,6 +170,12 @@ function announcedAtOnce(kind: FailureKind): boolean {
  *  - the first success after a failure notice sends "monitor recovered" with the balance status.
  * Forecast (only while the level is OK; a low notice already carries the forecast):
  *  - runs out within the forecast days: notify, remind like WARNING, and say when it has cleared.
+ * Spend spike (at any level; top-ups are never use):
+ *  - the newest hour's use at least `multiple` x the week's median hour and at least the floor:
+ *    notify, remind like WARNING while the burn stays above 2 x normal;
+ *  - cleared once the burn has stayed under 2 x normal for 2 hours.
+ * One notice a run: monitor-recovered, then the balance, then the spike, then the forecast. A
+ * notice not sent for a more important one leaves its state as it was, so the next run sends it.
  */
 export function transition(
   previous: AlertState | undefined,
@@ -132,7 +184,7 @@ export function transition(
   account: AccountConfig,
 ): Transition {
   const decided = observation.ok
-    ? afterSuccess(previous, observation.balance, observation.forecast, now, account)
+    ? afterSuccess(previous, observation.balance, observation.forecast, observation.spend, now, account)
     : afterFailure(previous, observation.failure, now, account);
   // Carried here, not in each rule, so no rule can drop what an operator or an earlier run wrote.
   const kept: Pick<AlertState, 'silence' | 'lastNotice'> = {
@@ -142,10 +194,16 @@ export function transition(
   const { notification } = decided;
   if (!notification) return { next: { ...decided.next, ...kept } };
   if (isSilenced(previous?.silence, now)) {
+    // A held notice is neither told nor counted among the notices the digest reports as sent.
     return { next: { ...untold(decided.next, previous), ...kept }, held: notification };
   }
   return {
-    next: { ...decided.next, ...kept, lastNotice: { kind: notification.kind, at: notification.at } },
+    next: {
+      ...decided.next,
+      ...kept,
+      lastNotice: { kind: notification.kind, at: notification.at },
+      noticesSent: countNotice(decided.next.noticesSent, now),
+    },
     notification,
   };
 }
@@ -163,12 +221,13 @@ export function transition(
  * balance notice, and `npm run status`, show the check working.
  */
 function untold(next: AlertState, previous: AlertState | undefined): AlertState {
-  const { lowNotice: _low, forecastNotice: _forecast, failures, ...rest } = next;
+  const { lowNotice: _low, forecastNotice: _forecast, spikeNotice: _spike, failures, ...rest } = next;
   const told = previous?.failures;
   return {
     ...rest,
     ...(previous?.lowNotice ? { lowNotice: previous.lowNotice } : {}),
     ...(previous?.forecastNotice ? { forecastNotice: previous.forecastNotice } : {}),
+    ...(previous?.spikeNotice ? { spikeNotice: previous.spikeNotice } : {}),
     ...(failures
       ? {
           failures: {
@@ -288,10 +347,66 @@ function forecastNotice(
   return undefined;
 }
 
+/** Whether the newest hour is a spike, calm, or in between (still elevated); unknown without a baseline. */
+function spendCondition(
+  spend: SpendRate | undefined,
+  policy: SpendSpikePolicy,
+): 'spike' | 'calm' | 'elevated' | undefined {
+  if (!spend || spend.hours < SPIKE_BASELINE_HOURS) return undefined;
+  const { lastHour, medianHour } = spend;
+  if (lastHour >= policy.floorAmount && lastHour >= policy.multiple * medianHour) return 'spike';
+  // An account with no normal use (median 0) is calm again below the floor.
+  if (lastHour < SPIKE_CALM_MULTIPLE * medianHour || (medianHour <= 0 && lastHour < policy.floorAmount))
+    return 'calm';
+  return 'elevated';
+}
+
+type SpikeKind = 'spend-spike' | 'spend-spike-reminder' | 'spend-spike-cleared';
+
+/** The spike rule alone: the notice it calls for and the spike state that notice leaves. */
+function spikeNotice(
+  previous: AlertState | undefined,
+  spend: SpendRate | undefined,
+  now: Date,
+  policy: AlertPolicy,
+): { kind?: SpikeKind; state: AlertState['spikeNotice'] } {
+  const notice = previous?.spikeNotice;
+  const at = now.toISOString();
+  if (policy.spendSpike === false)
+    return notice ? { kind: 'spend-spike-cleared', state: undefined } : { state: undefined };
+  const condition = spendCondition(spend, policy.spendSpike);
+  if (!notice)
+    return condition === 'spike' ? { kind: 'spend-spike', state: { at, since: at } } : { state: undefined };
+  if (condition === 'calm') {
+    const calmSince = notice.calmSince ?? at;
+    if (hoursBetween(calmSince, now) >= SPIKE_CALM_HOURS)
+      return { kind: 'spend-spike-cleared', state: undefined };
+    return { state: { ...notice, calmSince } };
+  }
+  if (condition === undefined) return { state: notice };
+  const { calmSince: _broken, ...open } = notice;
+  if (hoursBetween(notice.at, now) >= policy.reminderHours.WARNING)
+    return { kind: 'spend-spike-reminder', state: { ...open, at } };
+  return { state: open };
+}
+
+/** The spike's figures for the notice: the burn, its multiple of normal, and the days left at that pace. */
+function spendReport(spend: SpendRate | undefined, balance: Balance): SpendReport | undefined {
+  if (!spend) return undefined;
+  const perHour = spend.lastHour;
+  return {
+    burnPerHour: perHour,
+    normalPerHour: spend.medianHour,
+    ...(spend.medianHour > 0 ? { multiple: Math.round((perHour / spend.medianHour) * 10) / 10 } : {}),
+    ...(perHour > 0 ? { daysLeft: Math.max(0, balance.amount) / perHour / 24 } : {}),
+  };
+}
+
 function afterSuccess(
   previous: AlertState | undefined,
   balance: Balance,
   forecast: Forecast | undefined,
+  spend: SpendRate | undefined,
   now: Date,
   account: AccountConfig,
 ): Transition {
@@ -304,8 +419,14 @@ function afterSuccess(
 
   const balanceKind = balanceNotice(previous, level, now, account);
   const monitorRecovered = previous?.failures?.noticeAt !== undefined;
+  const spike = spikeNotice(previous, spend, now, policy);
+  // A spike notice that must wait for a more important one is decided again by the next run.
+  const spikeKind = monitorRecovered || balanceKind ? undefined : spike.kind;
+  const spikeState = spike.kind && !spikeKind ? previous?.spikeNotice : spike.state;
   const forecastKind =
-    level === 'OK' && !balanceKind ? forecastNotice(previous, forecast, now, policy) : undefined;
+    level === 'OK' && !balanceKind && !spikeKind
+      ? forecastNotice(previous, forecast, now, policy)
+      : undefined;
 
   let lowNotice = previous?.lowNotice;
   if (balanceKind === 'recovered') lowNotice = undefined;
@@ -327,12 +448,16 @@ function afterSuccess(
     lastBalance: { amount: balance.amount, sms: balance.sms, at },
     ...(lowNotice ? { lowNotice } : {}),
     ...(forecastState ? { forecastNotice: forecastState } : {}),
+    ...(spikeState ? { spikeNotice: spikeState } : {}),
+    ...(previous?.silence ? { silence: previous.silence } : {}),
+    ...(previous?.noticesSent ? { noticesSent: previous.noticesSent } : {}),
     ...(previous?.pending ? { pending: previous.pending } : {}),
   };
 
   const kind: NotificationKind | undefined = monitorRecovered
     ? 'monitor-recovered'
-    : (balanceKind ?? forecastKind);
+    : (balanceKind ?? spikeKind ?? forecastKind);
+  const spendFigures = spikeKind ? spendReport(spend, balance) : undefined;
   if (!kind) return { next };
   return {
     next,
@@ -345,8 +470,14 @@ function afterSuccess(
       balance: { amount: balance.amount, sms: balance.sms },
       balanceAt: at,
       ...(forecast ? { forecast } : {}),
+      ...(spendFigures ? { spend: spendFigures } : {}),
       at,
-      episode: episodeOf(kind, previous, { lowNotice, forecastNotice: forecastState }, at),
+      episode: episodeOf(
+        kind,
+        previous,
+        { lowNotice, forecastNotice: forecastState, spikeNotice: spikeState },
+        at,
+      ),
     },
   };
 }
@@ -365,10 +496,15 @@ function lowEpisodeSince(previous: AlertState | undefined, at: string): string {
 function episodeOf(
   kind: NotificationKind,
   previous: AlertState | undefined,
-  next: Pick<AlertState, 'lowNotice' | 'forecastNotice'>,
+  next: Pick<AlertState, 'lowNotice' | 'forecastNotice' | 'spikeNotice'>,
   at: string,
 ): Episode {
   switch (kind) {
+    case 'spend-spike-cleared':
+      return { topic: 'spend', since: previous?.spikeNotice?.since ?? at };
+    case 'spend-spike':
+    case 'spend-spike-reminder':
+      return { topic: 'spend', since: next.spikeNotice?.since ?? at };
     case 'monitor-recovered':
       return { topic: 'check', since: previous?.failures?.since ?? at };
     case 'recovered':
@@ -399,6 +535,9 @@ function severityFor(kind: NotificationKind, level: Level, previous: AlertState 
     case 'forecast':
     case 'forecast-reminder':
     case 'forecast-cleared':
+    case 'spend-spike':
+    case 'spend-spike-reminder':
+    case 'spend-spike-cleared':
       return 'WARNING';
     default:
       return level;

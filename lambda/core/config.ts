@@ -32,7 +32,17 @@ export interface AlertPolicy {
   readonly recoveryMarginPercent: number;
   /** Forecast alert when the balance would run out within this many days; 0 turns it off. */
   readonly forecastDays: number;
+  /** Spend-spike alert (SMS pumping, a runaway campaign); false turns it off. */
+  readonly spendSpike: SpendSpikePolicy | false;
 }
+
+/** A spike: the newest hour's use at least `multiple` times the week's median hour and at least `floorAmount` TL. */
+export interface SpendSpikePolicy {
+  readonly multiple: number;
+  readonly floorAmount: number;
+}
+
+export const DEFAULT_SPEND_SPIKE: SpendSpikePolicy = { multiple: 5, floorAmount: 50 };
 
 export interface AccountConfig {
   readonly name: string;
@@ -69,6 +79,7 @@ export const DEFAULT_POLICY: AlertPolicy = {
   failuresBeforeAlert: 3,
   recoveryMarginPercent: 5,
   forecastDays: 3,
+  spendSpike: DEFAULT_SPEND_SPIKE,
 };
 /**
  * Fifty accounts at once: one provider round trip per 50 accounts. iletiMerkezi publishes no rate
@@ -240,6 +251,7 @@ function parsePolicy(c: Checker, path: string, value: unknown, base: AlertPolicy
     'failuresBeforeAlert',
     'recoveryMarginPercent',
     'forecastDays',
+    'spendSpike',
   ]);
   let reminderHours = base.reminderHours;
   if (value.reminderHours !== undefined) {
@@ -297,6 +309,34 @@ function parsePolicy(c: Checker, path: string, value: unknown, base: AlertPolicy
     forecastDays: c.number(`${path}.forecastDays`, value.forecastDays, base.forecastDays, {
       min: 0,
       max: 60,
+    }),
+    spendSpike: parseSpendSpike(c, `${path}.spendSpike`, value.spendSpike, base.spendSpike),
+  };
+}
+
+function parseSpendSpike(
+  c: Checker,
+  path: string,
+  value: unknown,
+  base: SpendSpikePolicy | false,
+): SpendSpikePolicy | false {
+  if (value === undefined) return base;
+  if (value === false) return false;
+  if (!isObject(value)) {
+    c.error(
+      path,
+      `must be false or an object like { "multiple": 5, "floorAmount": 50 }, got ${describe(value)}`,
+    );
+    return base;
+  }
+  c.unknownKeys(path, value, ['multiple', 'floorAmount']);
+  const from = base === false ? DEFAULT_SPEND_SPIKE : base;
+  return {
+    // Below 2 a spike would already count as calm (the episode ends under 2 x normal).
+    multiple: c.number(`${path}.multiple`, value.multiple, from.multiple, { min: 2, max: 1_000 }),
+    floorAmount: c.number(`${path}.floorAmount`, value.floorAmount, from.floorAmount, {
+      min: 0,
+      max: 1_000_000,
     }),
   };
 }

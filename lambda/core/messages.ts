@@ -1,3 +1,4 @@
+import { SPIKE_CALM_HOURS } from './alert-state.js';
 import { chatNoticeOf, renderChatNotice } from './chat-notice.js';
 import type { AccountConfig, LevelThreshold, Locale } from './config.js';
 import type { Forecast } from './forecast-types.js';
@@ -35,9 +36,11 @@ interface Facts {
   readonly thresholds: string;
   readonly forecast: FormattedForecast | undefined;
   readonly failure: FormattedFailure | undefined;
+  readonly spend: FormattedSpend | undefined;
   readonly forecastDays: string;
   /** Hours between reminders of the current low level, when it is low. */
   readonly lowReminderHours: string | undefined;
+  readonly warningReminderHours: string;
   readonly failureReminderHours: string;
   readonly timeZone: string;
 }
@@ -57,6 +60,15 @@ interface FormattedForecast {
   /** The day it runs out, in the configured time zone: "Mon 30 Nov". */
   readonly day: string;
   readonly daysToCritical: number | undefined;
+}
+
+interface FormattedSpend {
+  /** "300.00 TL" */
+  readonly burn: string;
+  readonly normal: string;
+  /** "60", or undefined when the week had no normal use. */
+  readonly multiple: string | undefined;
+  readonly daysLeft: number | undefined;
 }
 
 interface FormattedFailure {
@@ -90,6 +102,7 @@ type Label =
   | 'problem'
   | 'details'
   | 'failedChecks'
+  | 'spend'
   | 'whatToDo';
 
 type Template<Args extends unknown[]> = Readonly<
@@ -117,6 +130,11 @@ interface Wording {
   readonly forecast: (f: FormattedForecast) => string;
   readonly noForecast: string;
   readonly forecastShort: (f: FormattedForecast) => string;
+  readonly spend: (s: FormattedSpend) => string;
+  /** For the subject and the SMS: "300.00 TL/h, 60x normal". */
+  readonly spendShort: (s: FormattedSpend | undefined) => string;
+  readonly spikeSteps: readonly string[];
+  readonly spikeReminders: (hours: string) => string;
   readonly failureProblem: (long: string, status: number | undefined) => string;
   readonly failedChecks: (count: number, since: string) => string;
   readonly unknownBalance: string;
@@ -209,6 +227,9 @@ const EN: Wording = {
     'forecast-reminder': (f, a) =>
       `Reminder: iletiMerkezi balance runs out ${enRunsOutBriefly(f)}: ${a} ${f.balance?.amount ?? ''}`,
     'forecast-cleared': (f, a) => `iletiMerkezi balance forecast cleared: ${a} ${f.balance?.amount ?? ''}`,
+    'spend-spike': (f, a) => `iletiMerkezi spend spike: ${a} ${EN.spendShort(f.spend)}`,
+    'spend-spike-reminder': (f, a) => `Reminder: iletiMerkezi spend spike: ${a} ${EN.spendShort(f.spend)}`,
+    'spend-spike-cleared': (f, a) => `iletiMerkezi spend back to normal: ${a} ${f.balance?.amount ?? ''}`,
   },
   headline: {
     low: (f) => `The iletiMerkezi balance of account "${f.account}" is low: ${f.level}.`,
@@ -227,6 +248,12 @@ const EN: Wording = {
       `Reminder: at the current rate, the iletiMerkezi balance of account "${f.account}" runs out ${enRunsOutAround(f)}.`,
     'forecast-cleared': (f) =>
       `The iletiMerkezi balance of account "${f.account}" is no longer expected to run out within ${f.forecastDays} days.`,
+    'spend-spike': (f) =>
+      `Account "${f.account}" is spending iletiMerkezi balance much faster than normal: ${EN.spendShort(f.spend)}.`,
+    'spend-spike-reminder': (f) =>
+      `Reminder: account "${f.account}" is still spending iletiMerkezi balance faster than normal: ${EN.spendShort(f.spend)}.`,
+    'spend-spike-cleared': (f) =>
+      `The iletiMerkezi spend of account "${f.account}" has been back near normal for ${SPIKE_CALM_HOURS} hours.`,
   },
   sms: {
     low: (f, a, fc) => `iletiMerkezi ${a} ${f.level}: ${EN.balanceShort(f.balance)}. ${fc ?? ''} Top up now.`,
@@ -245,6 +272,12 @@ const EN: Wording = {
       `Reminder: iletiMerkezi ${a}: ${EN.balanceShort(f.balance)}. ${fc ?? `Runs out within ${f.forecastDays}d.`} Top up soon.`,
     'forecast-cleared': (f, a) =>
       `iletiMerkezi ${a}: no longer runs out within ${f.forecastDays}d. ${EN.balanceShort(f.balance)}.`,
+    'spend-spike': (f, a) =>
+      `iletiMerkezi ${a} SPEND SPIKE: ${EN.spendShort(f.spend)}. ${EN.balanceShort(f.balance)}${enLastsShort(f.spend)}. Check for abuse.`,
+    'spend-spike-reminder': (f, a) =>
+      `Reminder: iletiMerkezi ${a} spend spike: ${EN.spendShort(f.spend)}. ${EN.balanceShort(f.balance)}${enLastsShort(f.spend)}.`,
+    'spend-spike-cleared': (f, a) =>
+      `iletiMerkezi ${a}: spend back to normal. ${EN.balanceShort(f.balance)}.`,
   },
   labels: {
     account: 'Account',
@@ -256,6 +289,7 @@ const EN: Wording = {
     problem: 'Problem',
     details: 'Details',
     failedChecks: 'Failed checks',
+    spend: 'Spend',
     whatToDo: 'What to do',
   },
   levelChange: (level, previous) => (previous ? `${level} (was ${previous})` : level),
@@ -275,6 +309,18 @@ const EN: Wording = {
     'not known yet: it needs several hours of readings since the last top-up, and a falling balance.',
   forecastShort: (f) =>
     f.daysToEmpty === 0 ? 'Used up.' : `Runs out ${enDurationShort(f.daysToEmpty)} (${f.day}).`,
+  spend: (s) =>
+    `${s.burn} in the newest hour, ${s.multiple === undefined ? 'with no use in a normal hour' : `${s.multiple}x`} the week's median hour (${s.normal})` +
+    (s.daysLeft === undefined
+      ? '.'
+      : `; at this pace the balance lasts ${enDuration(s.daysLeft).replace('in ', '')}.`),
+  spendShort: (s) => (s ? `${s.burn}/h${s.multiple === undefined ? '' : `, ${s.multiple}x normal`}` : ''),
+  spikeSteps: [
+    'Check the SMS traffic in the iletiMerkezi panel: a campaign sent by mistake, a loop in an application, or SMS pumping (fake sign-ups or one-time-password requests to costly numbers).',
+    `If it is abuse, block the sender or the form that triggers the SMS, and rotate the API key at ${PANEL_URL}.`,
+  ],
+  spikeReminders: (hours) =>
+    `While the spend stays high, you will be reminded every ${hours} hours, and told once when it is back near normal for ${SPIKE_CALM_HOURS} hours.`,
   failureProblem: (long, status) => (status === undefined ? long : `${long} (status ${status})`),
   failedChecks: (count, since) =>
     count === 1 ? `1, at ${since}` : `${count} in a row, the first at ${since}`,
@@ -287,6 +333,10 @@ const EN: Wording = {
     `While the check keeps failing, you will be reminded every ${hours} hours, and told once when it works again.`,
   timesIn: (timeZone) => `Times are in ${timeZone}.`,
 };
+
+function enLastsShort(s: FormattedSpend | undefined): string {
+  return s?.daysLeft === undefined ? '' : `, lasts ${enDurationShort(s.daysLeft)}`;
+}
 
 /** "in ~3 days", for the subject. */
 function enRunsOutBriefly(f: Facts): string {
@@ -371,6 +421,10 @@ const TR: Wording = {
     'forecast-reminder': (f, a) =>
       `Hatırlatma: iletiMerkezi bakiyesi ${trRunsOutBriefly(f)} bitiyor: ${a} ${f.balance?.amount ?? ''}`,
     'forecast-cleared': (f, a) => `iletiMerkezi bakiye tahmini düzeldi: ${a} ${f.balance?.amount ?? ''}`,
+    'spend-spike': (f, a) => `iletiMerkezi harcama artışı: ${a} ${TR.spendShort(f.spend)}`,
+    'spend-spike-reminder': (f, a) =>
+      `Hatırlatma: iletiMerkezi harcama artışı: ${a} ${f.spend ? `${f.spend.burn}/saat` : ''}`,
+    'spend-spike-cleared': (f, a) => `iletiMerkezi harcaması normale döndü: ${a} ${f.balance?.amount ?? ''}`,
   },
   headline: {
     low: (f) => `"${f.account}" hesabının iletiMerkezi bakiyesi ${f.level} seviyesine düştü.`,
@@ -389,6 +443,12 @@ const TR: Wording = {
       `Hatırlatma: "${f.account}" hesabının iletiMerkezi bakiyesi bu hızla ${trRunsOutAround(f)} bitecek.`,
     'forecast-cleared': (f) =>
       `"${f.account}" hesabının iletiMerkezi bakiyesinin ${f.forecastDays} gün içinde bitmesi artık beklenmiyor.`,
+    'spend-spike': (f) =>
+      `"${f.account}" hesabı iletiMerkezi bakiyesini normalden çok daha hızlı harcıyor: ${TR.spendShort(f.spend)}.`,
+    'spend-spike-reminder': (f) =>
+      `Hatırlatma: "${f.account}" hesabı iletiMerkezi bakiyesini hâlâ normalden hızlı harcıyor: ${TR.spendShort(f.spend)}.`,
+    'spend-spike-cleared': (f) =>
+      `"${f.account}" hesabının iletiMerkezi harcaması ${SPIKE_CALM_HOURS} saattir yeniden normale yakın.`,
   },
   sms: {
     low: (f, a, fc) =>
@@ -408,6 +468,12 @@ const TR: Wording = {
       `Hatırlatma: iletiMerkezi ${a}: ${TR.balanceShort(f.balance)}. ${fc ?? `${f.forecastDays} gün içinde bitebilir.`} Yakında yükleyin.`,
     'forecast-cleared': (f, a) =>
       `iletiMerkezi ${a}: ${f.forecastDays} gün içinde bitmesi artık beklenmiyor. ${TR.balanceShort(f.balance)}.`,
+    'spend-spike': (f, a) =>
+      `iletiMerkezi ${a} HARCAMA ARTIŞI: ${TR.spendShort(f.spend)}. ${TR.balanceShort(f.balance)}${trLastsShort(f.spend)}. Kötüye kullanıma bakın.`,
+    'spend-spike-reminder': (f, a) =>
+      `Hatırlatma: iletiMerkezi ${a} harcama artışı: ${TR.spendShort(f.spend)}. ${TR.balanceShort(f.balance)}${trLastsShort(f.spend)}.`,
+    'spend-spike-cleared': (f, a) =>
+      `iletiMerkezi ${a}: harcama normale döndü. ${TR.balanceShort(f.balance)}.`,
   },
   labels: {
     account: 'Hesap',
@@ -419,6 +485,7 @@ const TR: Wording = {
     problem: 'Sorun',
     details: 'Ayrıntı',
     failedChecks: 'Başarısız kontroller',
+    spend: 'Harcama',
     whatToDo: 'Ne yapmalı',
   },
   levelChange: (level, previous) => (previous ? `${level} (önceki: ${previous})` : level),
@@ -435,6 +502,17 @@ const TR: Wording = {
   noForecast: 'henüz bilinmiyor: son yüklemeden bu yana birkaç saatlik okuma ve azalan bir bakiye gerekiyor.',
   forecastShort: (f) =>
     f.daysToEmpty === 0 ? 'Bakiye bitti.' : `${trDurationShort(f.daysToEmpty)} biter (${f.day}).`,
+  spend: (s) =>
+    `son saatte ${s.burn}, haftanın ortanca saatinin (${s.normal}) ${s.multiple === undefined ? 'çok üzerinde (normal saatte harcama yok)' : `${s.multiple} katı`}` +
+    (s.daysLeft === undefined ? '.' : `; bu hızla bakiye ${trDuration(s.daysLeft)} biter.`),
+  spendShort: (s) =>
+    s ? `${s.burn}/saat${s.multiple === undefined ? '' : ` (normalin ${s.multiple}x)`}` : '',
+  spikeSteps: [
+    'iletiMerkezi panelinde SMS trafiğine bakın: yanlışlıkla gönderilen bir kampanya, bir uygulamada döngü ya da SMS pompalama (pahalı numaralara sahte kayıt veya tek kullanımlık şifre istekleri).',
+    `Kötüye kullanım ise SMS'i tetikleyen göndericiyi veya formu engelleyin ve ${PANEL_URL} adresinden API anahtarını yenileyin.`,
+  ],
+  spikeReminders: (hours) =>
+    `Harcama yüksek kaldıkça ${hours} saatte bir hatırlatılacak, ${SPIKE_CALM_HOURS} saat normale yakın kaldığında bir kez haber verilecek.`,
   failureProblem: (long, status) => (status === undefined ? long : `${long} (durum kodu ${status})`),
   failedChecks: (count, since) => (count === 1 ? `1 kez, ${since}` : `art arda ${count} kez, ilki ${since}`),
   unknownBalance: 'bilinmiyor',
@@ -446,6 +524,10 @@ const TR: Wording = {
     `Kontrol başarısız olmaya devam ettikçe ${hours} saatte bir hatırlatılacak, yeniden çalıştığında bir kez haber verilecek.`,
   timesIn: (timeZone) => `Saatler ${timeZone} saat dilimine göredir.`,
 };
+
+function trLastsShort(s: FormattedSpend | undefined): string {
+  return s?.daysLeft === undefined ? '' : `, ${trDurationShort(s.daysLeft)} biter`;
+}
 
 /** "~3 günde", for the subject. */
 function trRunsOutBriefly(f: Facts): string {
@@ -472,7 +554,7 @@ function failureSmsAdvice(failures: Wording['failures'], f: Facts): string {
 
 const WORDING: Readonly<Record<Locale, Wording>> = { en: EN, tr: TR };
 
-function formatsFor(intl: string, timeZone: string) {
+export function formatsFor(intl: string, timeZone: string) {
   const money = new Intl.NumberFormat(intl, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const whole = new Intl.NumberFormat(intl, { maximumFractionDigits: 0 });
   const fraction = new Intl.NumberFormat(intl, { maximumFractionDigits: 2 });
@@ -542,7 +624,14 @@ function factsOf(n: Notification, account: AccountConfig, w: Wording, timeZone: 
       since: fmt.moment(n.failure.since),
       sinceShort: fmt.shortMoment(n.failure.since),
     },
+    spend: n.spend && {
+      burn: fmt.money(n.spend.burnPerHour),
+      normal: fmt.money(n.spend.normalPerHour),
+      multiple: n.spend.multiple === undefined ? undefined : fmt.count(n.spend.multiple),
+      daysLeft: n.spend.daysLeft,
+    },
     forecastDays: fmt.number(account.policy.forecastDays),
+    warningReminderHours: fmt.number(account.policy.reminderHours.WARNING),
     lowReminderHours: n.level === 'OK' ? undefined : fmt.number(account.policy.reminderHours[n.level]),
     failureReminderHours: fmt.number(account.policy.failureReminderHours),
     timeZone,
@@ -564,8 +653,12 @@ function whatToDo(w: Wording, n: Notification, f: Facts): readonly string[] {
       return f.failure ? w.failures[f.failure.kind].advice(n.account) : [];
     case 'monitor-recovered':
       return [f.isLow ? w.topUp : w.nothingToDo];
+    case 'spend-spike':
+    case 'spend-spike-reminder':
+      return w.spikeSteps;
     case 'recovered':
     case 'forecast-cleared':
+    case 'spend-spike-cleared':
       return [w.nothingToDo];
   }
 }
@@ -576,6 +669,8 @@ function reminderNote(w: Wording, n: Notification, f: Facts): string | undefined
     return w.lowReminders(f.level, f.lowReminderHours);
   }
   if (FAILURE_KINDS.includes(n.kind)) return w.failureReminders(f.failureReminderHours);
+  if (n.kind === 'spend-spike' || n.kind === 'spend-spike-reminder')
+    return w.spikeReminders(f.warningReminderHours);
   return undefined;
 }
 
@@ -600,6 +695,7 @@ function emailParts(
     line('thresholds', f.thresholds),
     line('forecast', f.forecast ? w.forecast(f.forecast) : w.noForecast),
   );
+  if (f.spend) facts.splice(2, 0, line('spend', w.spend(f.spend)));
   const reminder = reminderNote(w, n, f);
   return {
     headline: w.headline[n.kind](f),

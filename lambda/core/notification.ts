@@ -17,7 +17,24 @@ export type NotificationKind =
   /** Above the thresholds, but the forecast says the balance runs out within the configured days. */
   | 'forecast'
   | 'forecast-reminder'
-  | 'forecast-cleared';
+  | 'forecast-cleared'
+  /** The newest hour's use is a multiple of the week's normal hour (SMS pumping, a runaway campaign). */
+  | 'spend-spike'
+  | 'spend-spike-reminder'
+  /** The use has stayed near normal for a while after a spike notice. */
+  | 'spend-spike-cleared';
+
+/** A spike's figures, in TL. */
+export interface SpendReport {
+  /** Use in the newest hour (top-ups never count). */
+  readonly burnPerHour: number;
+  /** The week's median hour. */
+  readonly normalPerHour: number;
+  /** burnPerHour / normalPerHour, one decimal; absent when the week had no normal use. */
+  readonly multiple?: number;
+  /** Days the balance lasts at burnPerHour; absent when nothing is used. */
+  readonly daysLeft?: number;
+}
 
 export interface FailureReport {
   readonly kind: FailureKind;
@@ -30,7 +47,7 @@ export interface FailureReport {
 }
 
 /** What an episode is about: a low balance, a failing check, or a forecast that it runs out soon. */
-export type EpisodeTopic = 'balance' | 'check' | 'forecast';
+export type EpisodeTopic = 'balance' | 'check' | 'forecast' | 'spend';
 
 /**
  * The episode a notice belongs to: its first notice, its reminders and the notice that resolves
@@ -57,6 +74,8 @@ export interface Notification {
   readonly balanceAt?: string;
   readonly failure?: FailureReport;
   readonly forecast?: Forecast;
+  /** The spend-spike kinds' figures. */
+  readonly spend?: SpendReport;
   /** ISO time the notification was decided. */
   readonly at: string;
   /**
@@ -87,9 +106,12 @@ export interface NoticeText {
 /** The `severity` of the test notice: every subscription's filter policy lets it through. */
 export const TEST_SEVERITY = 'TEST';
 export const TEST_KIND = 'test';
+/** The weekly digest: for email, https and chat; SMS subscriptions' filter policies leave INFO out. */
+export const INFO_SEVERITY = 'INFO';
+export const DIGEST_KIND = 'digest';
 
-/** A notice kind as published: the notification kinds, and the test notice. */
-export type NoticeKind = NotificationKind | typeof TEST_KIND;
+/** A notice kind as published: the notification kinds, the test notice and the digest. */
+export type NoticeKind = NotificationKind | typeof TEST_KIND | typeof DIGEST_KIND;
 
 /** A notification as SNS receives it, one body per channel. */
 export interface RenderedMessage {
@@ -104,7 +126,7 @@ export interface RenderedMessage {
   /** The Amazon Q Developer custom notification (JSON, core/chat-notice.ts), for the chat topic only. */
   readonly chat: string;
   readonly attributes: {
-    readonly severity: Level | typeof TEST_SEVERITY;
+    readonly severity: Level | typeof TEST_SEVERITY | typeof INFO_SEVERITY;
     /** Absent on the test notice, which concerns no account. */
     readonly account?: string;
     readonly kind: NoticeKind;
@@ -116,10 +138,12 @@ export const RESOLVING_KINDS: readonly NotificationKind[] = [
   'recovered',
   'monitor-recovered',
   'forecast-cleared',
+  'spend-spike-cleared',
 ];
 
 function topicOf(kind: NotificationKind): EpisodeTopic {
   if (kind.startsWith('forecast')) return 'forecast';
+  if (kind.startsWith('spend-spike')) return 'spend';
   if (kind === 'check-failed' || kind === 'check-failed-reminder' || kind === 'monitor-recovered')
     return 'check';
   return 'balance';

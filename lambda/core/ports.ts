@@ -93,3 +93,24 @@ export interface AccountReport {
   readonly storeError?: string;
   readonly durationMs: number;
 }
+
+/** Where a digest stands: claimed by an invocation, released for a retry, or delivered everywhere. */
+export interface DigestMark {
+  readonly status: 'claimed' | 'released' | 'done';
+  readonly claimId?: string;
+  /** Epoch ms of the claim. */
+  readonly claimedAt?: number;
+  /** The channels that accepted it already ('topic', 'chat'): a retry publishes only the others. */
+  readonly sent: readonly string[];
+  readonly lastError?: string;
+}
+
+/**
+ * One mark per digest (named by its scheduled time): what makes a digest delivered exactly once
+ * when the event comes twice, and retried when a publish is refused.
+ */
+export interface DigestLedger {
+  load(digestId: string): Promise<{ readonly mark: DigestMark; readonly version: number } | undefined>;
+  /** Writes `mark` as version `expectedVersion + 1` only if the stored one is still `expectedVersion` (0: none). */
+  save(digestId: string, mark: DigestMark, expectedVersion: number): Promise<'saved' | 'conflict'>;
+}

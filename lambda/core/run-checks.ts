@@ -10,7 +10,7 @@ import {
 } from './alert-state.js';
 import type { AccountConfig, MonitorConfig } from './config.js';
 import type { Sample } from './forecast-types.js';
-import { EMPTY_HISTORY, forecastFromHistory, type History, recordReading } from './history.js';
+import { EMPTY_HISTORY, forecastFromHistory, type History, recordReading, spendRate } from './history.js';
 import type { Notification, RenderedMessage } from './notification.js';
 import type {
   AccountReport,
@@ -265,7 +265,8 @@ function observe(
   if (!reading.ok) return { ok: false, failure: reading.failure };
   const history = sample ? recordReading(stored?.history ?? EMPTY_HISTORY, sample) : EMPTY_HISTORY;
   const forecast = forecastFromHistory(history, now, account.thresholds);
-  return forecast ? { ok: true, balance: reading.value, forecast } : { ok: true, balance: reading.value };
+  const spend = spendRate(history, 'amount');
+  return { ok: true, balance: reading.value, ...(forecast ? { forecast } : {}), ...(spend ? { spend } : {}) };
 }
 
 interface Delivery {

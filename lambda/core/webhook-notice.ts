@@ -1,6 +1,8 @@
 import type { AccountConfig, LevelThreshold } from './config.js';
+import type { DigestFigures } from './digest-types.js';
 import {
   episodeKey,
+  type INFO_SEVERITY,
   type NoticeKind,
   type NoticeText,
   type Notification,
@@ -27,9 +29,9 @@ export interface WebhookNotice {
   readonly schema: typeof WEBHOOK_SCHEMA_ID;
   readonly dedupKey: string;
   /** firing: opens or continues an episode; resolved: closes it; test: the test notice, to be ignored. */
-  readonly status: 'firing' | 'resolved' | 'test';
+  readonly status: 'firing' | 'resolved' | 'test' | 'info';
   readonly kind: NoticeKind;
-  readonly severity: Level | typeof TEST_SEVERITY;
+  readonly severity: Level | typeof TEST_SEVERITY | typeof INFO_SEVERITY;
   readonly account: string | null;
   readonly level: Level | null;
   readonly previousLevel: Level | null;
@@ -55,6 +57,15 @@ export interface WebhookNotice {
     readonly since: string;
     readonly httpStatus: number | null;
   } | null;
+  /** The spend-spike kinds' figures (TL an hour). */
+  readonly spend?: {
+    readonly burnPerHour: number;
+    readonly normalPerHour: number;
+    readonly multiple: number | null;
+    readonly daysLeft: number | null;
+  };
+  /** The weekly digest's figures. */
+  readonly digest?: DigestFigures;
   /** ISO time the episode began. */
   readonly episodeSince: string;
   /** ISO time the notice was decided. */
@@ -102,6 +113,16 @@ export function webhookNotice(n: Notification, account: AccountConfig, text: Not
           httpStatus: n.failure.status ?? null,
         }
       : null,
+    ...(n.spend
+      ? {
+          spend: {
+            burnPerHour: n.spend.burnPerHour,
+            normalPerHour: n.spend.normalPerHour,
+            multiple: n.spend.multiple ?? null,
+            daysLeft: n.spend.daysLeft ?? null,
+          },
+        }
+      : {}),
     episodeSince: n.episode?.since ?? n.at,
     decidedAt: n.at,
     subject: text.subject,

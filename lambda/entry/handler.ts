@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createChatNotifier } from '../adapters/chat-notifier.js';
+import { createDynamoDbDigestLedger } from '../adapters/digest-ledger.js';
 import { createDynamoDbStateStore } from '../adapters/dynamodb-store.js';
 import { createBalanceReader } from '../adapters/iletimerkezi.js';
 import { createSnsNotifier } from '../adapters/sns-notifier.js';
 import { createSsmCredentialSource } from '../adapters/ssm-credentials.js';
 import { createTelemetry } from '../adapters/telemetry.js';
+import { isDigestRequest } from '../core/digest.js';
+import { type DigestChannel, type DigestResult, sendDigest } from '../core/digest-run.js';
 import { createRenderer } from '../core/messages.js';
 import { createSecretRegistry, registeringSecrets } from '../core/redact.js';
 import { type RunDeps, type RunSummary, runChecks } from '../core/run-checks.js';
@@ -47,6 +50,7 @@ const chatNotifier =
   chatTopicArn === undefined
     ? undefined
     : createChatNotifier({ topicArn: chatTopicArn, redact: secrets.redact, client: snsClient });
+const dynamoDb = new DynamoDBClient(sdkOptions);
 const deps: RunDeps = {
   credentials: registeringSecrets(
     createSsmCredentialSource({ client: new SSMClient(sdkOptions), warn }),
@@ -55,7 +59,7 @@ const deps: RunDeps = {
   reader: createBalanceReader({ attemptTimeoutMs: config.attemptTimeoutMs, deadlineMs: config.deadlineMs }),
   store: createDynamoDbStateStore({
     tableName: environment.tableName,
-    client: new DynamoDBClient(sdkOptions),
+    client: dynamoDb,
     warn,
   }),
   notifier,
@@ -66,6 +70,33 @@ const deps: RunDeps = {
   clock: () => new Date(),
   newClaimId: randomUUID,
 };
+
+const digestChannels: DigestChannel[] = [
+  { name: 'topic', notifier },
+  ...(chatNotifier ? [{ name: 'chat' as const, notifier: chatNotifier }] : []),
+];
+
+/** The weekly digest, named by the schedule's scheduled time; a manual invocation is a digest of its own. */
+async function digest(event: unknown): Promise<DigestResult> {
+  const now = new Date();
+  const result = await sendDigest(
+    config,
+    {
+      store: deps.store,
+      ledger: createDynamoDbDigestLedger({ tableName: environment.tableName, client: dynamoDb }),
+      channels: digestChannels,
+      clock: () => now,
+      newClaimId: randomUUID,
+    },
+    runIdOf(event) ?? `manual-${now.toISOString()}`,
+  );
+  telemetry.log(result.problems > 0 ? 'error' : 'info', 'digest finished', { ...result });
+  // Failing the invocation is what retries it: Lambda's asynchronous retry sends the same event,
+  // which publishes only the channels still missing.
+  if (result.problems > 0)
+    throw new Error(`the weekly digest could not be delivered: ${result.error ?? 'unknown'}`);
+  return result;
+}
 
 /** Time kept back from the function's timeout to save state and write the logs. */
 const RESERVE_MS = 3_000;
@@ -81,7 +112,8 @@ export type HandlerResult = Omit<RunSummary, 'accounts'> & {
 export async function handler(
   event: unknown,
   context?: LambdaContext,
-): Promise<HandlerResult | TestNoticeResult> {
+): Promise<HandlerResult | TestNoticeResult | DigestResult> {
+  if (isDigestRequest(event)) return digest(event);
   if (isTestNoticeRequest(event)) {
     const result = await sendTestNotice({
       topic: { notifier, topicArn: environment.topicArn },

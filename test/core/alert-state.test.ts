@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type AlertState, type Observation, transition } from '../../lambda/core/alert-state.js';
+import {
+  type AlertState,
+  noticesInWeek,
+  type Observation,
+  transition,
+} from '../../lambda/core/alert-state.js';
 import type { AccountConfig } from '../../lambda/core/config.js';
 import type { Forecast } from '../../lambda/core/forecast-types.js';
 import type { Notification, NotificationKind } from '../../lambda/core/notification.js';
@@ -50,6 +55,11 @@ function withForecast(amount: number, daysToEmpty: number | undefined): Observat
   return forecast
     ? { ok: true, balance: { amount, sms: 5_000 }, forecast }
     : { ok: true, balance: { amount, sms: 5_000 } };
+}
+
+/** A reading with the spend rate the history gives: the newest hour's use against a median hour. */
+function burning(amount: number, lastHour: number, medianHour = 5, hours = 167): Observation {
+  return { ok: true, balance: { amount, sms: 25_000 }, spend: { lastHour, medianHour, hours } };
 }
 
 type Row = readonly [name: string, steps: readonly Step[], expected: readonly (NotificationKind | null)[]];
@@ -391,6 +401,89 @@ const rows: readonly Row[] = [
     ],
     ['forecast', 'low'],
   ],
+  // Spend spike (normal hour 5 TL; spike at 5 x normal and at least 50 TL; calm under 2 x normal)
+  [
+    'a burn of 5 x the normal hour above the floor notifies at once, well above the thresholds',
+    [
+      [0, burning(4000, 4)],
+      [1, burning(3700, 300)],
+    ],
+    [null, 'spend-spike'],
+  ],
+  ['a burn of 5 x normal below the floor is silent', [[0, burning(4000, 40, 5)]], [null]],
+  ['a burn above the floor below 5 x normal is silent', [[0, burning(4000, 90, 20)]], [null]],
+  ['a burn exactly at 5 x normal and at the floor notifies', [[0, burning(4000, 50, 10)]], ['spend-spike']],
+  ['no spike is called on fewer than 24 hours of baseline', [[0, burning(4000, 300, 5, 23)]], [null]],
+  [
+    'a spike that lasts is silent until the WARNING reminder interval, then reminded',
+    [
+      [0, burning(4000, 300)],
+      [1, burning(3700, 300)],
+      [23.9, burning(1000, 300)],
+      [24, burning(700, 300)],
+    ],
+    ['spend-spike', null, null, 'spend-spike-reminder'],
+  ],
+  [
+    'a spike clears once the burn has stayed under 2 x normal for 2 hours',
+    [
+      [0, burning(4000, 300)],
+      [1, burning(3995, 9)],
+      [2, burning(3990, 6)],
+      [3, burning(3985, 5)],
+      [4, burning(3980, 5)],
+    ],
+    ['spend-spike', null, null, 'spend-spike-cleared', null],
+  ],
+  [
+    'a burn back above 2 x normal starts the calm stretch again',
+    [
+      [0, burning(4000, 300)],
+      [1, burning(3995, 5)],
+      [2, burning(3980, 15)],
+      [3, burning(3975, 5)],
+      [4, burning(3970, 5)],
+      [5, burning(3965, 5)],
+    ],
+    ['spend-spike', null, null, null, null, 'spend-spike-cleared'],
+  ],
+  [
+    'a new spike after a cleared one notifies again',
+    [
+      [0, burning(4000, 300)],
+      [1, burning(3995, 5)],
+      [3, burning(3990, 5)],
+      [4, burning(3690, 300)],
+    ],
+    ['spend-spike', null, 'spend-spike-cleared', 'spend-spike'],
+  ],
+  [
+    'an account with no normal use spikes at the floor and is calm again below it',
+    [
+      [0, burning(4000, 60, 0)],
+      [1, burning(3990, 10, 0)],
+      [3, burning(3980, 10, 0)],
+    ],
+    ['spend-spike', null, 'spend-spike-cleared'],
+  ],
+  [
+    'a low notice goes first and the spike follows on the next run',
+    [
+      [0, burning(200, 4)],
+      [1, burning(80, 120)],
+      [1.25, burning(50, 150)],
+    ],
+    [null, 'low', 'spend-spike'],
+  ],
+  [
+    'a check failure during a spike leaves the spike episode open',
+    [
+      [0, burning(4000, 300)],
+      [1, 'transient'],
+      [2, burning(3400, 300)],
+    ],
+    ['spend-spike', null, null],
+  ],
 ];
 
 describe('alert state machine', () => {
@@ -433,6 +526,23 @@ describe('what the state remembers', () => {
         [1, 200],
       ]).state?.failures,
     ).toBeUndefined();
+  });
+
+  it('counts the notices decided per day for the weekly digest, and forgets days older than a week', () => {
+    const { state } = play([
+      [0, 80],
+      [24, 79],
+      [24 * 9, 78],
+      [24 * 10, 77],
+      [24 * 10 + 1, 'auth'],
+    ]);
+    const day = Math.floor((T0 + 24 * 10 * HOUR) / (24 * HOUR));
+    expect(state?.noticesSent).toEqual([
+      { day: day - 1, count: 1 },
+      { day, count: 2 },
+    ]);
+    expect(noticesInWeek(state?.noticesSent, new Date(T0 + 24 * 10 * HOUR))).toBe(3);
+    expect(noticesInWeek(state?.noticesSent, new Date(T0 + 24 * 17 * HOUR))).toBe(0);
   });
 
   it('keeps the time the level was entered while the level holds', () => {
@@ -520,6 +630,38 @@ describe('what a notification carries', () => {
     ).toEqual(['low', 'low-reminder']);
   });
 
+  it('a spike notice carries the burn, its multiple of normal and the days left at that pace', () => {
+    const [notice] = play([[0, burning(3600, 300)]]).notifications;
+    expect(notice?.spend).toEqual({ burnPerHour: 300, normalPerHour: 5, multiple: 60, daysLeft: 0.5 });
+    expect(notice?.severity).toBe('WARNING');
+    expect(notice?.level).toBe('OK');
+  });
+
+  it('a spike over a week without normal use carries no multiple', () => {
+    const [notice] = play([[0, burning(3600, 60, 0)]]).notifications;
+    expect(notice?.spend).toEqual({ burnPerHour: 60, normalPerHour: 0, daysLeft: 2.5 });
+  });
+
+  it('a spike alert is never sent when the account turns spikes off', () => {
+    const account = testAccount({ policy: { ...testAccount().policy, spendSpike: false } });
+    expect(play([[0, burning(4000, 300)]], account).kinds).toEqual([null]);
+  });
+
+  it('turning spikes off during a spike clears its episode once', () => {
+    const on = play([[0, burning(4000, 300)]]);
+    const off = testAccount({ policy: { ...testAccount().policy, spendSpike: false } });
+    const first = transition(on.state, burning(3700, 300), new Date(T0 + HOUR), off);
+    const second = transition(first.next, burning(3400, 300), new Date(T0 + 2 * HOUR), off);
+    expect([first.notification?.kind, second.notification?.kind]).toEqual(['spend-spike-cleared', undefined]);
+  });
+
+  it('per-account spike multiples and floors are honoured', () => {
+    const account = testAccount({
+      policy: { ...testAccount().policy, spendSpike: { multiple: 3, floorAmount: 10 } },
+    });
+    expect(play([[0, burning(4000, 15, 5)]], account).kinds).toEqual(['spend-spike']);
+  });
+
   it('the per-account failure count is honoured', () => {
     const account = testAccount({ policy: { ...testAccount().policy, failuresBeforeAlert: 1 } });
     expect(play([[0, 'transient']], account).kinds).toEqual(['check-failed']);
@@ -586,6 +728,20 @@ describe('episodes: a notice, its reminders and its resolution share one episode
       { kind: 'forecast', episode: { topic: 'forecast', since: at(0) } },
       { kind: 'forecast-reminder', episode: { topic: 'forecast', since: at(0) } },
       { kind: 'forecast-cleared', episode: { topic: 'forecast', since: at(0) } },
+    ]);
+  });
+
+  it('a spike episode begins with its first notice, and its reminder and clearing share it', () => {
+    const steps: Step[] = [
+      [0, burning(4000, 300)],
+      [24, burning(3000, 300)],
+      [25, burning(2995, 5)],
+      [27, burning(2990, 5)],
+    ];
+    expect(episodes(steps)).toEqual([
+      { kind: 'spend-spike', episode: { topic: 'spend', since: at(0) } },
+      { kind: 'spend-spike-reminder', episode: { topic: 'spend', since: at(0) } },
+      { kind: 'spend-spike-cleared', episode: { topic: 'spend', since: at(0) } },
     ]);
   });
 

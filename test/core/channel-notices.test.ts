@@ -19,7 +19,12 @@ const validChat = ajv.compile(schema('chat-notice.schema.json'));
 
 const MATRIX = KINDS.flatMap((kind) => LOCALES.map((locale) => [kind, locale] as const));
 const EPISODE = { topic: 'balance', since: '2026-11-26T09:00:00.000Z' } as const;
-const RESOLVING: readonly NotificationKind[] = ['recovered', 'monitor-recovered', 'forecast-cleared'];
+const RESOLVING: readonly NotificationKind[] = [
+  'recovered',
+  'monitor-recovered',
+  'forecast-cleared',
+  'spend-spike-cleared',
+];
 
 function withEpisode(kind: NotificationKind, overrides: Partial<Notification> = {}): Notification {
   return notificationOf(kind, { episode: EPISODE, ...overrides });

@@ -35,6 +35,25 @@ describe('parseMonitorConfig', () => {
     });
   });
 
+  it('spike alerts are on by default at 5 x normal and 50 TL an hour', () => {
+    const result = parseMonitorConfig({ accounts: [account] });
+    expect(result.ok && result.value.accounts[0]?.policy.spendSpike).toEqual({
+      multiple: 5,
+      floorAmount: 50,
+    });
+  });
+
+  it('turns spike alerts off globally, and an account sets its own over that', () => {
+    const result = parseMonitorConfig({
+      policy: { spendSpike: false },
+      accounts: [account, { ...account, name: 'second', policy: { spendSpike: { floorAmount: 20 } } }],
+    });
+    expect(result.ok && result.value.accounts.map((a) => a.policy.spendSpike)).toEqual([
+      false,
+      { multiple: 5, floorAmount: 20 },
+    ]);
+  });
+
   it('applies a top-level policy to every account and lets an account override it', () => {
     const result = parseMonitorConfig({
       policy: { failuresBeforeAlert: 5 },
@@ -122,6 +141,26 @@ describe('parseMonitorConfig', () => {
       'a reminder of zero hours',
       { accounts: [account], policy: { reminderHours: { WARNING: 0 } } },
       'policy.reminderHours.WARNING: must be at least 0.25',
+    ],
+    [
+      'a spike setting that is neither false nor an object',
+      { accounts: [account], policy: { spendSpike: true } },
+      'policy.spendSpike: must be false or an object like { "multiple": 5, "floorAmount": 50 }',
+    ],
+    [
+      'a spike multiple below the calm multiple',
+      { accounts: [{ ...account, policy: { spendSpike: { multiple: 1.5 } } }] },
+      'accounts[0].policy.spendSpike.multiple: must be at least 2',
+    ],
+    [
+      'a negative spike floor',
+      { accounts: [account], policy: { spendSpike: { floorAmount: -1 } } },
+      'policy.spendSpike.floorAmount: must be at least 0',
+    ],
+    [
+      'a misspelled spike field',
+      { accounts: [account], policy: { spendSpike: { multipel: 4 } } },
+      'policy.spendSpike.multipel: unknown field',
     ],
     ['a configuration that is not an object', 'accounts', 'must be a JSON object'],
   ])('rejects %s, naming the field', (_name, input, message) => {

@@ -216,6 +216,20 @@ describe('balance history: digest and spike figures', () => {
     expect(spendRate(history, 'amount')).toEqual({ lastHour: 41, medianHour: 4, hours: 48 });
   });
 
+  it('never counts a top-up as use: a 300 TL top-up in the newest hour leaves its use at the normal pace', () => {
+    const steady = quarterHours(7, (t) => 5000 - (5 * t) / HOUR);
+    const last = steady.at(-1);
+    if (!last) throw new Error('empty series');
+    // 15 minutes of normal use (1.25 TL), then 300 TL topped up.
+    const history = recordReading(
+      historyFromSamples(steady),
+      sample(Date.parse(last.at) + 15 * MINUTE, last.amount - 1.25 + 300),
+    );
+    // The newest hour holds the 15 minutes of use that opened it (1.25 TL), not the top-up.
+    expect(spendRate(history, 'amount')).toMatchObject({ lastHour: 1.25, medianHour: 5 });
+    expect(history.hours.at(-1)?.toppedUp.amount).toBe(298.75);
+  });
+
   it('has no summary and no rate before the first reading', () => {
     expect(weekSummary(EMPTY_HISTORY)).toBeUndefined();
     expect(spendRate(EMPTY_HISTORY, 'amount')).toBeUndefined();

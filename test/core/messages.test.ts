@@ -336,3 +336,31 @@ describe('createRenderer', () => {
     );
   });
 });
+
+describe('spend-spike messages', () => {
+  const spike = notificationOf('spend-spike');
+
+  it('say the burn, its multiple of normal and how long the balance lasts at that pace, in English', () => {
+    const { subject, sms, email } = render(spike, 'en');
+    expect(subject).toBe('[WARNING] iletiMerkezi spend spike: main 300.00 TL/h, 60x normal');
+    expect(sms).toBe(
+      'iletiMerkezi main SPEND SPIKE: 300.00 TL/h, 60x normal. 4,200.00 TL (~26,250 SMS), lasts ~14h. Check for abuse.',
+    );
+    expect(email).toContain(
+      "Spend: 300.00 TL in the newest hour, 60x the week's median hour (5.00 TL); at this pace the balance lasts about 14 hours.",
+    );
+  });
+
+  it('say the same in Turkish', () => {
+    const { subject, sms, email } = render(spike, 'tr');
+    expect(subject).toBe('[UYARI] iletiMerkezi harcama artisi: main 300,00 TL/saat (normalin 60x)');
+    expect(sms).toContain('300,00 TL/saat (normalin 60x)');
+    expect(sms).toContain('~14 saatte biter');
+    expect(email).toContain('Harcama: son saatte 300,00 TL');
+  });
+
+  it('tell the spike is over without figures to act on', () => {
+    const { sms } = render(notificationOf('spend-spike-cleared'), 'en');
+    expect(sms).toBe('iletiMerkezi main: spend back to normal. 3,900.00 TL (~24,375 SMS).');
+  });
+});

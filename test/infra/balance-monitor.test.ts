@@ -64,6 +64,44 @@ beforeAll(() => {
 
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 
+describe('the weekly digest schedule', () => {
+  it('invokes the function with the digest action and its scheduled time, Mondays 09:00 in the configured time zone', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 9 ? * MON *)',
+      ScheduleExpressionTimezone: 'Europe/Istanbul',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: Match.objectLike({
+        Arn: arnOf(ids.fn),
+        RoleArn: arnOf(ids.scheduleRole),
+        Input: '{"action":"digest","scheduledTime":"<aws.scheduler.scheduled-time>"}',
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 86400 },
+        DeadLetterConfig: { Arn: arnOf(ids.queue) },
+      }),
+    });
+  });
+
+  it('is left out when the configuration turns the digest off', () => {
+    const { template: off } = synthTemplate(withConfig({ digest: false }));
+    off.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+  });
+
+  it("lets the schedules' role invoke the function, once, and reach the dead-letter queue, nothing else", () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes(ids.scheduleRole),
+    );
+    const statements = policies.flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
+    expect(statements).toEqual([
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: arnOf(ids.fn) },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.queue) },
+    ]);
+  });
+});
+
 describe('the schedule', () => {
   it('invokes the function at the configured rate in the configured time zone', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
@@ -382,11 +420,37 @@ describe('the topic', () => {
     });
   });
 
-  it('sends WARNING and CRITICAL notices (and the test notice) to a subscription with minimum severity WARNING', () => {
+  it('sends WARNING and CRITICAL notices (and the test notice and the digest) to an https subscription with minimum severity WARNING', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'https',
       Endpoint: 'https://hooks.example.com/balance',
+      FilterPolicy: { severity: ['WARNING', 'CRITICAL', 'TEST', 'INFO'] },
+    });
+  });
+
+  it('never sends the weekly digest (INFO) by SMS, with or without a minimum severity', () => {
+    const { template: t } = synthTemplate(
+      withConfig({
+        subscriptions: [
+          { sms: '+905551112233' },
+          { sms: '+905551112244', minSeverity: 'WARNING' },
+          { email: 'ops@example.com', minSeverity: 'CRITICAL' },
+        ],
+      }),
+    );
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sms',
+      Endpoint: '+905551112233',
+      FilterPolicy: { severity: [{ 'anything-but': ['INFO'] }] },
+    });
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sms',
+      Endpoint: '+905551112244',
       FilterPolicy: { severity: ['WARNING', 'CRITICAL', 'TEST'] },
+    });
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      FilterPolicy: { severity: ['CRITICAL', 'TEST', 'INFO'] },
     });
   });
 

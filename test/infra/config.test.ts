@@ -336,6 +336,22 @@ describe('errors of the monitor part and the infrastructure part come together',
     ]);
   });
 
+  it('schedules the weekly digest on Mondays at 09:00 unless told otherwise, and false turns it off', () => {
+    expect(valid(base()).digest).toEqual({ kind: 'cron', expression: 'cron(0 9 ? * MON *)' });
+    expect(valid(base({ digest: 'cron(0 8 ? * FRI *)' })).digest).toEqual({
+      kind: 'cron',
+      expression: 'cron(0 8 ? * FRI *)',
+    });
+    expect(valid(base({ digest: false })).digest).toBe(false);
+  });
+
+  it('rejects a digest schedule that is not an expression, naming the field', () => {
+    expect(errorsOf(base({ digest: 'weekly' })).join('\n')).toContain(
+      'digest: must be "rate(N minutes|hours|days)"',
+    );
+    expect(errorsOf(base({ digest: true })).join('\n')).toContain('digest:');
+  });
+
   it('rejects an unknown top-level field, listing the known ones including the infrastructure fields', () => {
     expect(errorsOf(base({ schedules: 'rate(5 minutes)' }))).toEqual([
       expect.stringMatching(
@@ -402,6 +418,17 @@ describe('monitor-config.json', () => {
     const compact = compactMonitorConfig(config);
     expect(compact).toEqual({ accounts: [{ name: 'main', thresholds: ACCOUNT.thresholds }] });
     expect(parseMonitorConfig(JSON.parse(JSON.stringify(compact)))).toEqual({ ok: true, value: config });
+  });
+
+  it('keeps only the policy fields that differ, and a spike alert turned off parses back off', () => {
+    const config = valid({
+      accounts: [
+        { name: 'main', thresholds: ACCOUNT.thresholds, policy: { spendSpike: false, forecastDays: 2 } },
+      ],
+    }).monitor;
+    const compact = JSON.parse(JSON.stringify(compactMonitorConfig(config)));
+    expect(compact.accounts[0].policy).toEqual({ forecastDays: 2, spendSpike: false });
+    expect(parseMonitorConfig(compact)).toEqual({ ok: true, value: config });
   });
 
   it('keeps every value that differs from its default', () => {

@@ -9,6 +9,7 @@ import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createChatNotifier } from '../../lambda/adapters/chat-notifier.js';
+import { createDynamoDbDigestLedger } from '../../lambda/adapters/digest-ledger.js';
 import { createDynamoDbStateStore } from '../../lambda/adapters/dynamodb-store.js';
 import { createBalanceReader } from '../../lambda/adapters/iletimerkezi.js';
 import { type ProviderServer, startProviderServer } from '../../lambda/adapters/sandbox-provider.js';
@@ -17,6 +18,8 @@ import { createSsmCredentialSource } from '../../lambda/adapters/ssm-credentials
 import { createTelemetry } from '../../lambda/adapters/telemetry.js';
 import type { AlertState } from '../../lambda/core/alert-state.js';
 import type { AccountConfig, MonitorConfig } from '../../lambda/core/config.js';
+import { type DigestChannel, sendDigest } from '../../lambda/core/digest-run.js';
+import type { DigestFigures } from '../../lambda/core/digest-types.js';
 import { renderNotification } from '../../lambda/core/messages.js';
 import type { StateStore } from '../../lambda/core/ports.js';
 import { type RunDeps, type RunSummary, runChecks } from '../../lambda/core/run-checks.js';
@@ -822,5 +825,160 @@ describe('forecast', () => {
     const h = await harness({});
     for (let hours = 0; hours <= 72; hours += 6) await h.run(hours);
     expect(h.published()).toEqual([]);
+  });
+});
+
+describe('a spend spike', () => {
+  /** A week of hourly runs at 5 TL an hour; returns the balance after the last one. */
+  async function normalWeek(h: Harness): Promise<number> {
+    let amount = 5000;
+    for (let hour = 0; hour < 168; hour++) {
+      balance(amount);
+      await h.run(hour);
+      amount -= 5;
+    }
+    return amount + 5;
+  }
+
+  it('a week at 5 TL an hour, then 300 TL in one hour: one spike notice within two runs', async () => {
+    const h = await harness();
+    const before = await normalWeek(h);
+    expect(h.published()).toEqual([]);
+    balance(before - 150);
+    await h.run(168.25);
+    balance(before - 300);
+    await h.run(168.5);
+    expect(h.published()).toEqual(['spend-spike']);
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.MessageAttributes?.severity?.StringValue).toBe('WARNING');
+    const bodies = JSON.parse(input?.Message ?? '{}') as { https: string };
+    const webhook = JSON.parse(bodies.https) as {
+      kind: string;
+      spend: { burnPerHour: number; multiple: number };
+    };
+    expect(webhook.spend).toMatchObject({ burnPerHour: 150, multiple: 30 });
+  });
+
+  it('a week at 5 TL an hour, then a top-up of 300 TL: no spike notice', async () => {
+    const h = await harness();
+    const before = await normalWeek(h);
+    balance(before - 1.25 + 300);
+    await h.run(168.25);
+    balance(before - 2.5 + 300);
+    await h.run(168.5);
+    expect(h.published()).toEqual([]);
+  });
+});
+
+describe('the weekly digest', () => {
+  const CHAT_TOPIC = 'arn:aws:sns:eu-central-1:123456789012:balance-chat';
+
+  /** A week of hourly runs at 5 TL an hour from 5000 TL, with a 1000 TL top-up at hour 100. */
+  async function replayedWeek(): Promise<Harness> {
+    const h = await harness();
+    let amount = 5000;
+    for (let hour = 0; hour < 168; hour++) {
+      if (hour > 0) amount -= 5;
+      if (hour === 100) amount += 1000;
+      balance(amount);
+      await h.run(hour);
+    }
+    return h;
+  }
+
+  function digestOf(h: Harness, channels: readonly DigestChannel[], digestId: string) {
+    return sendDigest(
+      h.config,
+      {
+        store: h.store,
+        ledger: createDynamoDbDigestLedger({ tableName: h.tableName, client: dynalite.client }),
+        channels,
+        clock: () => new Date(T0 + 167.5 * HOUR),
+        newClaimId: () => `digest-claim-${Math.random()}`,
+      },
+      digestId,
+    );
+  }
+
+  const topic: DigestChannel = {
+    name: 'topic',
+    notifier: createSnsNotifier({ topicArn: TOPIC, client: new SNSClient({ region: 'eu-central-1' }) }),
+  };
+  const chat: DigestChannel = {
+    name: 'chat',
+    notifier: createSnsNotifier({ topicArn: CHAT_TOPIC, client: new SNSClient({ region: 'eu-central-1' }) }),
+  };
+
+  it('says what the replayed week did: spend without the top-up, the top-up, lowest and current balance', async () => {
+    const h = await replayedWeek();
+    const before = await h.store.load('main');
+    const result = await digestOf(h, [topic], '2026-11-09T06:00:00Z');
+    expect(result).toMatchObject({ outcome: 'sent', published: ['topic'], problems: 0 });
+    const input = sns.commandCalls(PublishCommand).at(-1)?.args[0].input;
+    expect(input?.MessageAttributes?.severity?.StringValue).toBe('INFO');
+    expect(input?.MessageAttributes?.kind?.StringValue).toBe('digest');
+    const bodies = JSON.parse(input?.Message ?? '{}') as { https: string; email: string };
+    const { digest } = JSON.parse(bodies.https) as { digest: DigestFigures };
+    // 167 hours of 5 TL, less the hour of the top-up, which shows its net rise (995 TL).
+    expect(digest.accounts[0]).toMatchObject({
+      account: 'main',
+      spent: 830,
+      topUps: 1,
+      toppedUp: 995,
+      lowest: 5000 - 99 * 5,
+      current: 5000 - 167 * 5 + 1000,
+      notices: 0,
+      silenced: false,
+    });
+    expect(bodies.email).toContain('830.00 TL');
+    // The digest reads the states and changes none.
+    expect(await h.store.load('main')).toEqual(before);
+  });
+
+  it('is published once when its event is delivered twice', async () => {
+    const h = await replayedWeek();
+    const calls = sns.commandCalls(PublishCommand).length;
+    const first = await digestOf(h, [topic, chat], '2026-11-09T06:00:00Z');
+    const second = await digestOf(h, [topic, chat], '2026-11-09T06:00:00Z');
+    expect([first.outcome, second.outcome]).toEqual(['sent', 'duplicate']);
+    expect(sns.commandCalls(PublishCommand).length - calls).toBe(2);
+  });
+
+  it('is retried after a refused publish, and the retry sends only the channel still missing', async () => {
+    const h = await replayedWeek();
+    sns
+      .on(PublishCommand, { TopicArn: CHAT_TOPIC })
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' }))
+      .resolves({ MessageId: 'chat-1' });
+    const first = await digestOf(h, [topic, chat], '2026-11-09T06:00:00Z');
+    expect(first).toMatchObject({ outcome: 'failed', published: ['topic'], problems: 1 });
+    const topicCalls = () =>
+      sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.TopicArn === TOPIC).length;
+    const before = topicCalls();
+    const retry = await digestOf(h, [topic, chat], '2026-11-09T06:00:00Z');
+    expect(retry).toMatchObject({ outcome: 'sent', published: ['chat'], problems: 0 });
+    expect(topicCalls()).toBe(before);
+  });
+
+  it('leaves a digest claimed by a live invocation to it, and takes over a claim left by one that died', async () => {
+    const h = await replayedWeek();
+    const ledger = createDynamoDbDigestLedger({ tableName: h.tableName, client: dynalite.client });
+    const at = T0 + 167.5 * HOUR;
+    await ledger.save(
+      '2026-11-09T06:00:00Z',
+      { status: 'claimed', claimId: 'other', claimedAt: at - 60_000, sent: [] },
+      0,
+    );
+    const calls = sns.commandCalls(PublishCommand).length;
+    expect((await digestOf(h, [topic], '2026-11-09T06:00:00Z')).outcome).toBe('busy');
+    expect(sns.commandCalls(PublishCommand).length).toBe(calls);
+
+    await ledger.save(
+      '2026-11-09T06:00:00Z',
+      { status: 'claimed', claimId: 'dead', claimedAt: at - 10 * 60_000, sent: [] },
+      1,
+    );
+    expect((await digestOf(h, [topic], '2026-11-09T06:00:00Z')).outcome).toBe('sent');
+    expect(sns.commandCalls(PublishCommand).length).toBe(calls + 1);
   });
 });

@@ -14,6 +14,9 @@ export const KINDS: readonly NotificationKind[] = [
   'forecast',
   'forecast-reminder',
   'forecast-cleared',
+  'spend-spike',
+  'spend-spike-reminder',
+  'spend-spike-cleared',
 ];
 export const ZONE = 'Europe/Istanbul';
 export const NOW = '2026-11-27T11:05:00.000Z';
@@ -90,6 +93,26 @@ export function notificationOf(kind: NotificationKind, overrides: Partial<Notifi
       forecast: FORECAST,
     },
     'forecast-cleared': { ...base, severity: 'OK', level: 'OK', balance: { amount: 900, sms: 5625 } },
+    'spend-spike': {
+      ...base,
+      severity: 'WARNING',
+      level: 'OK',
+      balance: { amount: 4200, sms: 26250 },
+      spend: { burnPerHour: 300, normalPerHour: 5, multiple: 60, daysLeft: 4200 / 300 / 24 },
+    },
+    'spend-spike-reminder': {
+      ...base,
+      severity: 'WARNING',
+      level: 'WARNING',
+      balance: { amount: 1234.56, sms: 7716 },
+      spend: { burnPerHour: 1234.5, normalPerHour: 12.25, multiple: 100.8, daysLeft: 1234.56 / 1234.5 / 24 },
+    },
+    'spend-spike-cleared': {
+      ...base,
+      severity: 'WARNING',
+      level: 'OK',
+      balance: { amount: 3900, sms: 24375 },
+    },
   };
   return { ...byKind[kind], ...overrides };
 }
