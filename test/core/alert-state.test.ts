@@ -909,4 +909,31 @@ describe('silences', () => {
     expect(transition(start, observe(200), now, testAccount()).next.silence).toEqual(silence);
     expect(transition(start, observe('auth'), now, testAccount()).next.silence).toEqual(silence);
   });
+
+  it('a spend spike held while silenced is not marked as told, and goes out once when the silence ends', () => {
+    const { seen, state } = playSilenced(
+      [0.1, 2],
+      [
+        [0, burning(4000, 5)],
+        [0.25, burning(4000, 300)],
+        [1, burning(4000, 300)],
+        [2.25, burning(4000, 300)],
+        [3, burning(4000, 300)],
+      ],
+    );
+    expect(seen).toEqual([null, 'held: spend-spike', 'held: spend-spike', 'spend-spike', null]);
+    expect(state?.spikeNotice?.since).toBe(new Date(T0 + 2.25 * HOUR).toISOString());
+  });
+
+  it('counts a held notice neither as the last notice nor among the notices sent', () => {
+    const { state } = playSilenced(
+      [0.1, 2],
+      [
+        [0, 200],
+        [0.25, 10],
+      ],
+    );
+    expect(state?.noticesSent).toBeUndefined();
+    expect(state?.lastNotice).toBeUndefined();
+  });
 });
