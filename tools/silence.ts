@@ -9,6 +9,7 @@ import {
   parseDuration,
   type Silence,
 } from '../lambda/core/silence.js';
+import { printFailure, printUsage, unexpected } from './cli-output.js';
 import {
   argsError,
   clientsFor,
@@ -18,6 +19,8 @@ import {
   readState,
   readStates,
   type StateItem,
+  staleDays,
+  staleNote,
   type ToolClients,
   type ToolOutput,
   updateState,
@@ -223,11 +226,22 @@ export async function runSilence(
   const { action } = args;
 
   let targets: StateItem[];
+  let readAll = 0;
   if (action.kind === 'list' || action.accounts === 'all') {
     const read = await readStates(db, table);
     if (!read.ok) return fail(read.error.message);
     for (const problem of read.value.unreadable) output.err(`warning: ${problem.message}\n`);
     targets = read.value.items;
+    readAll = targets.length;
+    if (action.kind !== 'list') {
+      // --all means the configured accounts; a stale item is most likely a removed one.
+      targets = read.value.items.filter((t) => {
+        const days = staleDays(t.state, now);
+        if (days === undefined) return true;
+        output.err(`${t.account}: skipped, ${staleNote(days)}; name it to change it anyway\n`);
+        return false;
+      });
+    }
   } else {
     const read = await readState(db, table, action.accounts);
     if (!read.ok) return fail(read.error.message);
@@ -247,11 +261,22 @@ export async function runSilence(
     }
     return 0;
   }
-  if (targets.length === 0) return fail(`table ${table} holds no account yet: the monitor has not run`);
+  if (targets.length === 0) {
+    return fail(
+      action.accounts !== 'all' || readAll === 0
+        ? `table ${table} holds no account yet: the monitor has not run`
+        : `every account of table ${table} is stale: nothing to change`,
+    );
+  }
 
   let change: (state: AlertState) => AlertState | undefined;
   if (action.kind === 'set') {
     const maxHours = args.maxHours ?? found.value.maxSilenceHours ?? DEFAULT_MAX_SILENCE_HOURS;
+    if (args.maxHours === undefined && found.value.maxSilenceHours === undefined) {
+      output.err(
+        `note: the longest silence was not read from the stack (${args.table !== undefined ? '--table' : 'no MaxSilenceHours output'}): using the default ${DEFAULT_MAX_SILENCE_HOURS} hours; --max-hours N sets the stack's maxSilenceHours\n`,
+      );
+    }
     const made = silenceFor(action.until, action.reason, now, maxHours, options.by ?? operator());
     if (!made.ok) return fail(made.error);
     const { silence } = made;
@@ -278,19 +303,28 @@ export async function runSilence(
   return problems > 0 ? 1 : 0;
 }
 
-if (isMainModule(import.meta.url)) {
-  const parsed = parseSilenceArgs(process.argv.slice(2));
-  if (!parsed.ok) {
-    if (parsed.help) process.stdout.write(`${SILENCE_USAGE}\n`);
-    else process.stderr.write(`${parsed.errors.map((e) => `error: ${e}`).join('\n')}\n${SILENCE_USAGE}\n`);
-    process.exitCode = parsed.help ? 0 : 2;
-  } else {
-    const clients = clientsFor(parsed.args.region);
-    process.exitCode = await runSilence(parsed.args, clients, {
-      out: (text) => process.stdout.write(text),
-      err: (text) => process.stderr.write(text),
-    });
+/** The command line, wired: parses, runs, prints; the exit code. */
+export async function mainSilence(
+  argv: readonly string[],
+  output: ToolOutput,
+  makeClients: (region: string | undefined) => ToolClients = clientsFor,
+): Promise<number> {
+  const parsed = parseSilenceArgs(argv);
+  if (!parsed.ok) return printUsage(parsed, SILENCE_USAGE, false, output);
+  const clients = makeClients(parsed.args.region);
+  try {
+    return await runSilence(parsed.args, clients, output);
+  } catch (error) {
+    return printFailure(unexpected(error), false, output);
+  } finally {
     clients.cloudFormation.destroy();
     clients.dynamoDb.destroy();
   }
+}
+
+if (isMainModule(import.meta.url)) {
+  process.exitCode = await mainSilence(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
 }

@@ -1,10 +1,10 @@
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { STACK_NAME } from '../infra/balance-monitor-stack.js';
 import { awsErrorMessage, awsErrorName } from '../lambda/adapters/aws-error.js';
 import { TEST_NOTICE_ACTION, type TestNoticeResult } from '../lambda/core/test-notice.js';
+import { printFailure, printUsage, unexpected, withHint } from './cli-output.js';
+import { isMainModule } from './monitor-table.js';
 
 /**
  * `npm run test-notice -- [--stack NAME] [--region R]`: after a deploy, sends one notice marked
@@ -78,7 +78,7 @@ export async function runTestNotice(
     )?.OutputValue;
   } catch (error) {
     const name = awsErrorName(error);
-    const message = awsErrorMessage(error, 200);
+    const message = withHint(awsErrorMessage(error, 200));
     if (name === 'ValidationError' && /does not exist/.test(message)) {
       output.err(
         `error: stack ${args.stack} not found${where}: deploy it first (npx cdk deploy), or name it with --stack and its region with --region\n`,
@@ -118,7 +118,9 @@ export async function runTestNotice(
     } else if (name === 'ResourceNotFoundException') {
       output.err(`error: function ${functionName} of stack ${args.stack} was not found${where}\n`);
     } else {
-      output.err(`error: could not invoke ${functionName}: ${name}: ${awsErrorMessage(error, 200)}\n`);
+      output.err(
+        `error: could not invoke ${functionName}: ${name}: ${withHint(awsErrorMessage(error, 200))}\n`,
+      );
     }
     return 1;
   }
@@ -155,31 +157,33 @@ export async function runTestNotice(
   return result.problems === 0 ? 0 : 1;
 }
 
-function isMainModule(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
+/** The command line, wired: parses, runs, prints; the exit code. */
+export async function mainTestNotice(
+  argv: readonly string[],
+  output: ToolOutput,
+  makeClients: (region: string | undefined) => TestNoticeClients = testNoticeClients,
+): Promise<number> {
+  const parsed = parseTestNoticeArgs(argv);
+  if (!parsed.ok) return printUsage(parsed, TEST_NOTICE_USAGE, false, output);
+  const clients = makeClients(parsed.args.region);
   try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
-  const parsed = parseTestNoticeArgs(process.argv.slice(2));
-  if (!parsed.ok) {
-    if (parsed.help) process.stdout.write(`${TEST_NOTICE_USAGE}\n`);
-    else
-      process.stderr.write(`${parsed.errors.map((e) => `error: ${e}`).join('\n')}\n${TEST_NOTICE_USAGE}\n`);
-    process.exitCode = parsed.help ? 0 : 2;
-  } else {
-    const config = parsed.args.region === undefined ? {} : { region: parsed.args.region };
-    const clients = { cloudFormation: new CloudFormationClient(config), lambda: new LambdaClient(config) };
-    process.exitCode = await runTestNotice(parsed.args, clients, {
-      out: (text) => process.stdout.write(text),
-      err: (text) => process.stderr.write(text),
-    });
+    return await runTestNotice(parsed.args, clients, output);
+  } catch (error) {
+    return printFailure(unexpected(error), false, output);
+  } finally {
     clients.cloudFormation.destroy();
     clients.lambda.destroy();
   }
+}
+
+function testNoticeClients(region: string | undefined): TestNoticeClients {
+  const config = region === undefined ? {} : { region };
+  return { cloudFormation: new CloudFormationClient(config), lambda: new LambdaClient(config) };
+}
+
+if (isMainModule(import.meta.url)) {
+  process.exitCode = await mainTestNotice(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
 }
