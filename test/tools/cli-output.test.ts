@@ -43,6 +43,25 @@ describe('usage and help of the operator tools', () => {
     expect(err).toEqual([]);
   });
 
+  it('silence --json with a usage error prints one JSON object naming the flag and exits 1', async () => {
+    const { out, err, output } = capture();
+    expect(await mainSilence(['main', '--for', '2h', '--json'], output, noClients)).toBe(1);
+    expect(JSON.parse(out.join(''))).toMatchObject({
+      ok: false,
+      error: { kind: 'usage', message: expect.stringContaining('--reason') },
+    });
+    expect(err).toEqual([]);
+  });
+
+  it('silence --help --json prints the usage as one JSON object and exits 0', async () => {
+    const { out, output } = capture();
+    expect(await mainSilence(['--help', '--json'], output, noClients)).toBe(0);
+    expect(JSON.parse(out.join(''))).toEqual({
+      ok: true,
+      usage: expect.stringMatching(/^Usage: npm run silence/),
+    });
+  });
+
   it('status, silence and test-notice all exit 1 on a usage error, the usage on stderr', async () => {
     const runs = [
       [mainStatus, ['--table']],

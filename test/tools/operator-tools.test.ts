@@ -446,7 +446,7 @@ describe('the longest silence when the stack does not say', () => {
 
     expect(await runSilence(parsed.args, clients, output, { now: () => NOW })).toBe(0);
     expect(err.join('')).toBe(
-      "note: the longest silence was not read from the stack (--table): using the default 168 hours; --max-hours N sets the stack's maxSilenceHours\n",
+      "note: the longest silence was not read from the stack (--table, or no MaxSilenceHours output): using the default 168 hours; --max-hours N sets the stack's maxSilenceHours\n",
     );
   });
 
@@ -460,5 +460,51 @@ describe('the longest silence when the stack does not say', () => {
 
     expect(await runSilence(parsed.args, clients, output, { now: () => NOW })).toBe(0);
     expect(err).toEqual([]);
+  });
+});
+
+describe('npm run silence --json', () => {
+  it('prints one JSON object: the results, the stale accounts skipped, and where the maximum came from', async () => {
+    dynamoDbMock
+      .on(ScanCommand)
+      .resolves({ Items: [itemCheckedDaysAgo('old', 9), itemCheckedDaysAgo('main', 0)] });
+    dynamoDbMock.on(PutItemCommand).resolves({});
+    const parsed = parseSilenceArgs(['--all', '--for', '2h', '--reason', 'x', '--table', TABLE, '--json']);
+    if (!parsed.ok) throw new Error(parsed.errors.join());
+    const { out, err, output } = capture();
+
+    expect(await runSilence(parsed.args, clients, output, { now: () => NOW, by: 'ops' })).toBe(0);
+    expect(err).toEqual([]);
+    expect(out).toHaveLength(1);
+    expect(JSON.parse(out.join(''))).toEqual({
+      ok: true,
+      table: TABLE,
+      action: 'set',
+      maxSilenceHours: { hours: 168, from: 'default' },
+      accounts: [
+        {
+          account: 'main',
+          result: 'silenced',
+          silence: { until: '2026-11-27T13:00:00.000Z', reason: 'x', since: NOW.toISOString(), by: 'ops' },
+        },
+      ],
+      skipped: [{ account: 'old', staleDays: 9 }],
+      warnings: [],
+    });
+  });
+
+  it('prints one JSON object with the error when the account has no state', async () => {
+    dynamoDbMock.on(GetItemCommand).resolves({});
+    const parsed = parseSilenceArgs(['--clear', 'gone', '--table', TABLE, '--json']);
+    if (!parsed.ok) throw new Error(parsed.errors.join());
+    const { out, err, output } = capture();
+
+    expect(await runSilence(parsed.args, clients, output, { now: () => NOW })).toBe(1);
+    expect(err).toEqual([]);
+    expect(JSON.parse(out.join(''))).toMatchObject({
+      ok: false,
+      action: 'clear',
+      error: { kind: 'account', message: expect.stringContaining('"gone" has no state') },
+    });
   });
 });
