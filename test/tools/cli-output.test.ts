@@ -62,6 +62,16 @@ describe('usage and help of the operator tools', () => {
     });
   });
 
+  it('test-notice --json with an unknown argument prints one JSON usage error and exits 1', async () => {
+    const { out, err, output } = capture();
+    expect(await mainTestNotice(['--json', '--bogus'], output, noClients)).toBe(1);
+    expect(JSON.parse(out.join(''))).toMatchObject({
+      ok: false,
+      error: { kind: 'usage', message: 'unknown argument "--bogus"' },
+    });
+    expect(err).toEqual([]);
+  });
+
   it('status, silence and test-notice all exit 1 on a usage error, the usage on stderr', async () => {
     const runs = [
       [mainStatus, ['--table']],
