@@ -110,6 +110,7 @@ export function planDelivery(input: PlanInput): DeliveryPlan {
   const notification = recorded ? undefined : input.decided.notification;
   // A pending notice every configured channel has accepted (chat removed since) is done with.
   const outstanding = stillPending(next.pending, channels);
+  // A silence holds every notice, an undelivered one from before it too: nothing is claimed.
   const silenced = isSilenced(next.silence, now);
   const claim = silenced
     ? undefined
@@ -120,6 +121,7 @@ export function planDelivery(input: PlanInput): DeliveryPlan {
   const told = { level, ...(held ? { held: held.kind } : {}) };
   if (recorded && !claim) return { action: 'none', ...told };
   if (claim && input.pastDeadline) {
+    // Too late to publish: leave the state as it was, so the next run decides the same again.
     return {
       action: 'stop',
       level,

@@ -250,10 +250,7 @@ async function checkAccount(
   try {
     const delivery = await decideAndDeliver(
       account,
-      observation,
-      sample,
-      stored,
-      now,
+      { observation, sample, stored, now },
       deps,
       options,
       deadline,
@@ -326,18 +323,22 @@ function channelsOf(deps: RunDeps): ReadonlyMap<DeliveryChannel, Notifier> {
 /** Plans each attempt (core/delivery-plan.ts) and performs it; a lost write re-reads and plans again. */
 async function decideAndDeliver(
   account: AccountConfig,
-  observation: Observation,
-  sample: Sample | undefined,
-  firstRead: StoredState | undefined,
-  now: Date,
+  run: {
+    readonly observation: Observation;
+    readonly sample: Sample | undefined;
+    /** The item as first read (batched, or alone). */
+    readonly stored: StoredState | undefined;
+    readonly now: Date;
+  },
   deps: RunDeps,
   options: RunOptions,
   deadline: Deadline,
 ): Promise<Delivery | DeliveryError> {
+  const { observation, sample, now } = run;
   const notifiers = channelsOf(deps);
   const channels = [...notifiers.keys()];
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-    const stored = attempt === 0 ? firstRead : await deps.store.load(account.name);
+    const stored = attempt === 0 ? run.stored : await deps.store.load(account.name);
     const plan = planDelivery({
       stored,
       decided: transition(stored?.state, observation, now, account),
@@ -409,17 +410,19 @@ async function deliver(
     settled(state, settlement),
   );
   const notified = progress.accepted ? { notified: plan.claim.notification.kind } : {};
-  // A release that kept losing leaves the claim to expire: the next run takes it over.
-  const errors =
-    settlement.cleared && !written
-      ? [
-          protocolStop(
-            'not-cleared',
-            'delivered, but the pending notice could not be cleared; it may be sent again',
-          ),
-        ]
-      : progress.refusals;
-  return { level: plan.level, ...notified, ...(errors.length > 0 ? { errors } : {}) };
+  if (settlement.cleared && !written) {
+    const error = protocolStop(
+      'not-cleared',
+      'delivered, but the pending notice could not be cleared; it may be sent again',
+    );
+    return { level: plan.level, ...notified, errors: [error] };
+  }
+  // A release that kept losing leaves the claim to expire: a run after the claim TTL takes it over.
+  return {
+    level: plan.level,
+    ...notified,
+    ...(progress.refusals.length > 0 ? { errors: progress.refusals } : {}),
+  };
 }
 
 /**
