@@ -1,7 +1,7 @@
 import type { MonitorConfig } from './config.js';
+import { describeError } from './delivery-error.js';
 import { DIGEST_ACTION, digestFigures, renderDigest } from './digest.js';
 import type { DigestLedger, DigestMark, Notifier, StateStore, StoredState } from './ports.js';
-import { describeError } from './run-checks.js';
 
 /**
  * The weekly digest's delivery. It reads every account's state (batched) and changes none. It is

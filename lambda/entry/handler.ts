@@ -68,6 +68,8 @@ const deps: RunDeps = {
   renderer: createRenderer(config.locale, config.timeZone),
   telemetry,
   clock: () => new Date(),
+  // The clock the handler sets the run's deadline on.
+  deadlineClock: Date.now,
   newClaimId: randomUUID,
 };
 
