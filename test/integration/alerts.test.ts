@@ -868,6 +868,29 @@ describe('a spend spike', () => {
     await h.run(168.5);
     expect(h.published()).toEqual([]);
   });
+
+  it('five days read 08:00–18:00 at 5 TL an hour around the clock: no spike notice on any morning', async () => {
+    const h = await harness();
+    for (let day = 0; day < 6; day++) {
+      for (let hour = 8; hour <= 18; hour += 0.25) {
+        if (day === 5 && hour > 8.25) break;
+        const hours = day * 24 + hour;
+        balance(5000 - 5 * hours);
+        await h.run(hours);
+      }
+    }
+    expect(h.published()).toEqual([]);
+  });
+
+  it('a week at 5 TL an hour, then an outage of 4 hours: no spike notice when the readings resume', async () => {
+    const h = await harness();
+    const before = await normalWeek(h);
+    balance(before - 5 * 5);
+    await h.run(172);
+    balance(before - 5 * 6);
+    await h.run(173);
+    expect(h.published()).toEqual([]);
+  });
 });
 
 describe('the weekly digest', () => {
