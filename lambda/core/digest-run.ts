@@ -28,6 +28,8 @@ export interface DigestDeps {
   readonly channels: readonly DigestChannel[];
   /** The claim's clock: when this invocation runs. */
   readonly clock: () => Date;
+  /** What the figures are as of (the schedule's scheduled time); the clock's time when absent. */
+  readonly asOf?: Date;
   readonly newClaimId: () => string;
   readonly claimTtlMs?: number;
 }
@@ -97,7 +99,11 @@ export async function sendDigest(
     deps.store,
     config.accounts.map((a) => a.name),
   );
-  const message = renderDigest(digestFigures(config.accounts, states, now), config.locale, config.timeZone);
+  const message = renderDigest(
+    digestFigures(config.accounts, states, deps.asOf ?? now),
+    config.locale,
+    config.timeZone,
+  );
 
   const claimed = await claim(
     deps.ledger,

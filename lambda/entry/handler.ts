@@ -85,7 +85,8 @@ const digestChannels: DigestChannel[] = [
 const DIGEST_CLAIM_MARGIN_MS = 10_000;
 
 /**
- * The weekly digest, named by the schedule's scheduled time; a manual invocation is a digest of its own.
+ * The weekly digest, named by the schedule's scheduled time and as of that time (a retry reports
+ * the same week); a manual invocation is a digest of its own, as of its invocation.
  */
 async function digest(event: unknown, context?: LambdaContext): Promise<DigestResult> {
   const now = new Date();
@@ -98,6 +99,7 @@ async function digest(event: unknown, context?: LambdaContext): Promise<DigestRe
       ledger: createDynamoDbDigestLedger({ tableName: environment.tableName, client: dynamoDb }),
       channels: digestChannels,
       clock: () => new Date(),
+      ...(scheduled ? { asOf: new Date(scheduled) } : {}),
       newClaimId: randomUUID,
       // Lasts while this invocation can run (its remaining time at the start is the function's timeout).
       ...(remaining === undefined ? {} : { claimTtlMs: remaining + DIGEST_CLAIM_MARGIN_MS }),

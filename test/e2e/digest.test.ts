@@ -63,6 +63,16 @@ describe('the weekly digest', () => {
     expect(s.publishedKinds().filter((k) => k === 'digest')).toHaveLength(1);
   });
 
+  it('reports the week as of the event’s scheduled time, not the time it was invoked', async () => {
+    const s = await suite.scenario();
+    await s.run();
+    const calls = s.aws.publishes.length;
+    await s.run({ event: DIGEST_EVENT });
+    const bodies = JSON.parse(s.aws.publishes[calls]?.message ?? '{}') as Record<string, string>;
+    const { digest } = JSON.parse(bodies.https ?? '{}') as { digest?: { weekOf?: string } };
+    expect(digest?.weekOf).toBe('2026-11-30T06:00:00.000Z');
+  });
+
   it('fails the invocation that finds the digest claimed by a live invocation, so that Lambda retries it', async () => {
     const s = await suite.scenario();
     await s.run();
