@@ -49,7 +49,7 @@ export interface DigestResult {
 }
 
 /** Beyond the default function timeout (30 s) and within Lambda's first retry delay (1 minute). */
-export const DEFAULT_DIGEST_CLAIM_TTL_MS = 45_000;
+const DEFAULT_DIGEST_CLAIM_TTL_MS = 45_000;
 const SAVE_ATTEMPTS = 5;
 
 async function loadStates(
