@@ -234,7 +234,7 @@ export class BalanceMonitor extends Construct {
       sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: TTL_ATTRIBUTE,
-      // A few KB of state and samples: recovery costs next to nothing.
+      // A few KB of alert state and balance history: recovery costs next to nothing.
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Retain by default: alert state and balance history survive deleting the stack.
       removalPolicy: config.tableRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -276,7 +276,7 @@ export class BalanceMonitor extends Construct {
     }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'KeepAlertStateAndSamples',
+        sid: 'KeepAlertStateAndHistory',
         actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         resources: [this.table.tableArn],
       }),
@@ -494,7 +494,7 @@ export class BalanceMonitor extends Construct {
       });
     }
     new CfnOutput(this, 'TableName', {
-      description: 'Alert state and balance samples.',
+      description: 'Alert state and balance history, one item an account.',
       value: this.table.tableName,
     });
     new CfnOutput(this, 'FunctionName', {

@@ -278,7 +278,7 @@ describe("the function's permissions", () => {
         Resource: 'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/*',
       },
       {
-        Sid: 'KeepAlertStateAndSamples',
+        Sid: 'KeepAlertStateAndHistory',
         Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         Effect: 'Allow',
         Resource: arnOf(ids.table),
