@@ -194,6 +194,8 @@ export class BalanceMonitor extends Construct {
   readonly fn: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly topic: sns.Topic;
+  /** Only the relay-failed alarm publishes here, to the SMS subscribers without minSeverity. */
+  readonly relayFailedSmsTopic?: sns.Topic;
   readonly table: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
   readonly schedule: scheduler.Schedule;
@@ -344,6 +346,27 @@ export class BalanceMonitor extends Construct {
       }
     }
 
+    // SNS delivers to a filtered subscription only when every key of its filter matches, and
+    // {"exists": false} matches only a message with at least one attribute (SNS developer guide,
+    // Key matching): the attribute-less relay-failed alarm never passes the SMS filter that keeps
+    // out the digest. Those subscribers get it on a topic of its own, unfiltered.
+    const unfilteredSms = config.subscriptions.filter((s) => s.protocol === 'sms' && !s.minSeverity);
+    if (unfilteredSms.length > 0) {
+      this.relayFailedSmsTopic = new sns.Topic(this, 'RelayFailedSmsTopic', {
+        ...(TOPIC_DISPLAY_NAME === undefined ? {} : { displayName: TOPIC_DISPLAY_NAME }),
+        enforceSSL: true,
+      });
+      for (const subscription of unfilteredSms) {
+        const created = this.relayFailedSmsTopic.addSubscription(
+          new subscriptions.SmsSubscription(subscription.endpoint),
+        );
+        Validations.of(created).acknowledge({
+          id: 'Serverless-SNSRedrivePolicy',
+          reason: 'SNS hands SMS to carriers, which report failures in the SMS delivery logs.',
+        });
+      }
+    }
+
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
@@ -464,6 +487,7 @@ export class BalanceMonitor extends Construct {
       prefix,
       deadLetterQueue: this.deadLetterQueue,
       ...(this.chat ? { chatTopic: this.chat.topic } : {}),
+      ...(this.relayFailedSmsTopic ? { relayFailedTopics: [this.relayFailedSmsTopic] } : {}),
       locale: monitor.locale,
     });
 

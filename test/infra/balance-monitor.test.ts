@@ -454,6 +454,53 @@ describe('the topic', () => {
     });
   });
 
+  it('sends the relay-failed alarm, which CloudWatch publishes without attributes, to SMS subscribers without a minimum severity on an unfiltered topic of its own', () => {
+    const { template: t, stack: s } = synthTemplate(
+      withConfig({
+        subscriptions: [
+          { sms: '+905551112233' },
+          { sms: '+905551112244', minSeverity: 'WARNING' },
+          { email: 'ops@example.com' },
+        ],
+      }),
+    );
+    const smsTopic = s.monitor.relayFailedSmsTopic;
+    if (!smsTopic) throw new Error('no relay-failed SMS topic');
+    const smsTopicId = logicalId(smsTopic);
+    const onSmsTopic = Object.values(t.findResources('AWS::SNS::Subscription')).filter(
+      (sub) => JSON.stringify(sub.Properties.TopicArn) === JSON.stringify({ Ref: smsTopicId }),
+    );
+    expect(onSmsTopic.map((sub) => sub.Properties)).toEqual([
+      { Protocol: 'sms', Endpoint: '+905551112233', TopicArn: { Ref: smsTopicId } },
+    ]);
+    const relayFailed = s.monitor.alarmNotices.relayFailedAlarm;
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'IletiMerkeziBalanceMonitor-relay-failed',
+      AlarmActions: [{ Ref: logicalId(s.monitor.topic) }, { Ref: smsTopicId }],
+    });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: smsTopicId }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Sid: 'RelayFailedAlarmPublishes',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': arnOf(logicalId(relayFailed)) },
+              StringEquals: { 'aws:SourceAccount': ENV.account },
+            },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('has no relay-failed SMS topic when every SMS subscriber has a minimum severity', () => {
+    expect(stack.monitor.relayFailedSmsTopic).toBeUndefined();
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+  });
+
   it('has no display name, which SNS would prepend to every SMS', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: Match.absent() });
     expect(
