@@ -46,6 +46,7 @@ let ids: {
   logGroup: string;
   queue: string;
   scheduleRole: string;
+  checkAlias: string;
 };
 
 beforeAll(() => {
@@ -59,6 +60,7 @@ beforeAll(() => {
     logGroup: logicalId(m.logGroup),
     queue: logicalId(m.deadLetterQueue),
     scheduleRole: logicalId(m.node.findChild('ScheduleRole')),
+    checkAlias: logicalId(m.checkAlias),
   };
 });
 
@@ -86,7 +88,7 @@ describe('the weekly digest schedule', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 2);
   });
 
-  it("lets the schedules' role invoke the function, once, and reach the dead-letter queue, nothing else", () => {
+  it("lets the schedules' role invoke the check alias and the function, each once, and reach the dead-letter queue, nothing else", () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
       JSON.stringify(p).includes(ids.scheduleRole),
     );
@@ -96,20 +98,24 @@ describe('the weekly digest schedule', () => {
           .Statement,
     );
     expect(statements).toEqual([
-      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: arnOf(ids.fn) },
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: [arnOf(ids.fn), { Ref: ids.checkAlias }],
+      },
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.queue) },
     ]);
   });
 });
 
 describe('the schedule', () => {
-  it('invokes the function at the configured rate in the configured time zone', () => {
+  it('invokes the check alias at the configured rate in the configured time zone', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(15 minutes)',
       ScheduleExpressionTimezone: 'Europe/Istanbul',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
-      Target: Match.objectLike({ Arn: arnOf(ids.fn), RoleArn: arnOf(ids.scheduleRole) }),
+      Target: Match.objectLike({ Arn: { Ref: ids.checkAlias }, RoleArn: arnOf(ids.scheduleRole) }),
     });
   });
 
@@ -142,7 +148,7 @@ describe('the schedule', () => {
     });
   });
 
-  it('has a role only the scheduler of this account can assume, to invoke exactly this function', () => {
+  it('has a role only the scheduler of this account can assume, to invoke exactly the check alias (and the function, for the digest)', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -156,9 +162,41 @@ describe('the schedule', () => {
       },
     });
     expect(statementsOfRole(template, ids.scheduleRole)).toEqual([
-      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: arnOf(ids.fn) },
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: [arnOf(ids.fn), { Ref: ids.checkAlias }],
+      },
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.queue) },
     ]);
+  });
+
+  it('may invoke exactly the check alias when the digest is off', () => {
+    const { template: off, stack: offStack } = synthTemplate(withConfig({ digest: false }));
+    expect(statementsOfRole(off, logicalId(offStack.monitor.node.findChild('ScheduleRole')))).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: { Ref: logicalId(offStack.monitor.checkAlias) },
+      },
+      {
+        Action: 'sqs:SendMessage',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(offStack.monitor.deadLetterQueue), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('points the check alias at the version of the current code, and deletes the version it replaces', () => {
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'check',
+      FunctionName: { Ref: ids.fn },
+      FunctionVersion: { 'Fn::GetAtt': [Match.stringLikeRegexp('CurrentVersion'), 'Version'] },
+    });
+    template.hasResource('AWS::Lambda::Version', {
+      Properties: { FunctionName: { Ref: ids.fn } },
+      DeletionPolicy: 'Delete',
+    });
   });
 
   it('has a dead-letter queue that refuses plain HTTP, is encrypted by SQS and keeps messages 14 days', () => {
@@ -546,12 +584,16 @@ describe('the state table', () => {
 });
 
 describe('the alarms', () => {
-  it('include the dead-man alarm: the function not invoked for two 15-minute periods, missing data breaching', () => {
+  it('include the dead-man alarm: the check alias not invoked for two 15-minute periods, missing data breaching', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'IletiMerkeziBalanceMonitor-alarm-not-running',
       Namespace: 'AWS/Lambda',
       MetricName: 'Invocations',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
+      // Resource = function:check: a digest or a test notice, which invoke the function itself, does not count.
+      Dimensions: [
+        { Name: 'FunctionName', Value: { Ref: ids.fn } },
+        { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: ids.fn }, ':check']] } },
+      ],
       Statistic: 'Sum',
       Period: 900,
       EvaluationPeriods: 2,
@@ -605,7 +647,14 @@ describe('the alarms', () => {
         Match.objectLike({
           Id: 'invocations',
           MetricStat: Match.objectLike({
-            Metric: Match.objectLike({ Namespace: 'AWS/Lambda', MetricName: 'Invocations' }),
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'Invocations',
+              Dimensions: [
+                { Name: 'FunctionName', Value: { Ref: ids.fn } },
+                { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: ids.fn }, ':check']] } },
+              ],
+            },
             Period: 900,
             Stat: 'Sum',
           }),
@@ -617,7 +666,11 @@ describe('the alarms', () => {
             Metric: {
               Namespace: 'AWS/Lambda',
               MetricName: 'Errors',
-              Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
+              // The check alias only: a good digest in the period of a failed check does not hide it.
+              Dimensions: [
+                { Name: 'FunctionName', Value: { Ref: ids.fn } },
+                { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: ids.fn }, ':check']] } },
+              ],
             },
             Period: 900,
             Stat: 'Sum',
