@@ -139,7 +139,8 @@ describe('the schedule', () => {
       withConfig({
         schedule: 'cron(0/30 8-20 ? * MON-FRI *)',
         timeZone: 'Europe/Berlin',
-        noCheckAlarmMinutes: 90,
+        // The weekend, Friday 20:30 to Monday 08:00, plus an hour for daylight saving.
+        noCheckAlarmMinutes: 3630,
       }),
     );
     cron.hasResourceProperties('AWS::Scheduler::Schedule', {
@@ -698,6 +699,17 @@ describe('the alarms', () => {
     expect(errors?.Properties.TreatMissingData).toBe('ignore');
     expect(errors?.Properties.EvaluationPeriods).toBe(1);
     expect(errors?.Properties.Metrics[1].MetricStat.Period).toBe(3600);
+  });
+
+  it('with a cron every 10 minutes, judge each run in a 10-minute period, so one good run in an hour hides no failed one', () => {
+    const { template: often } = synthTemplate(
+      withConfig({ schedule: 'cron(0/10 * * * ? *)', noCheckAlarmMinutes: 30 }),
+    );
+    const errors = Object.values(often.findResources('AWS::CloudWatch::Alarm')).find((a) =>
+      String(a.Properties.AlarmName).endsWith('-function-errors'),
+    );
+    expect(errors?.Properties.Metrics[1].MetricStat.Period).toBe(600);
+    expect(errors?.Properties.Metrics[2].MetricStat.Period).toBe(600);
   });
 
   it('include a message waiting in the dead-letter queue, missing data not breaching', () => {
