@@ -633,10 +633,14 @@ export function parseStackConfig(input: unknown, now: Date = new Date()): Valida
         `must be at least the schedule interval (${schedule.intervalMinutes} minutes), or the alarm fires between runs`,
       );
     }
-  } else if (schedule.kind === 'cron') {
+  } else if (schedule.kind === 'cron' && schedule.longestGapMinutes <= MAX_ALARM_WINDOW_MINUTES) {
+    // (A cron with longer gaps is refused for its schedule, below: no window would do.)
+    const zone = monitor.ok ? monitor.value.timeZone : undefined;
+    const needed = zone === undefined ? schedule.longestGapMinutes : cronWindowNeeded(schedule, zone, now);
     c.error(
       'noCheckAlarmMinutes',
-      'is required with a cron schedule: a bit more than the longest gap between two runs',
+      `is required with a cron schedule: at least its longest gap between two runs (${needed} minutes for ` +
+        `${schedule.expression}${needed > schedule.longestGapMinutes ? `, daylight saving in ${zone} included` : ''})`,
     );
   }
   let tableRemovalPolicy: TableRemovalPolicy = 'retain';

@@ -109,9 +109,14 @@ describe('schedule', () => {
     },
   );
 
-  it('requires noCheckAlarmMinutes with a cron schedule, whose gaps it cannot know', () => {
+  it('requires noCheckAlarmMinutes with a cron schedule, naming the least it may be', () => {
     expect(errorsOf(base({ schedule: 'cron(0 9 * * ? *)' }))).toEqual([
-      'noCheckAlarmMinutes: is required with a cron schedule: a bit more than the longest gap between two runs',
+      'noCheckAlarmMinutes: is required with a cron schedule: at least its longest gap between two runs ' +
+        '(1440 minutes for cron(0 9 * * ? *))',
+    ]);
+    expect(errorsOf(base({ schedule: 'cron(0 9 * * ? *)', timeZone: 'Europe/Berlin' }))).toEqual([
+      'noCheckAlarmMinutes: is required with a cron schedule: at least its longest gap between two runs ' +
+        '(1500 minutes for cron(0 9 * * ? *), daylight saving in Europe/Berlin included)',
     ]);
   });
 });
@@ -278,6 +283,12 @@ describe('other infrastructure fields', () => {
     expect(errorsOf(base({ schedule: 'cron(0 6 1 * ? *)', noCheckAlarmMinutes: 10080 }))).toEqual([
       'schedule: cron(0 6 1 * ? *) leaves up to 44640 minutes between two runs; CloudWatch alarms look back at ' +
         'most 10080 minutes (7 days), so no alarm could tell a missing run: schedule at least weekly',
+    ]);
+  });
+
+  it('rejects a monthly cron for its schedule alone when noCheckAlarmMinutes is missing too', () => {
+    expect(errorsOf(base({ schedule: 'cron(0 6 1 * ? *)' }))).toEqual([
+      expect.stringMatching(/^schedule: cron\(0 6 1 \* \? \*\) leaves up to 44640 minutes between two runs/),
     ]);
   });
 
