@@ -43,7 +43,10 @@ import { nagFinding } from './nag-finding.js';
  * The rule matches the alarms by name prefix (`<prefix>-alarm-`), so its pattern has the same
  * size for any number of alarms. The one alarm that watches this relay (`<prefix>-relay-failed`)
  * is outside the prefix: its notice cannot go through the relay it reports broken, so it
- * publishes straight to the topic (no attributes: subscribers with a filter policy do not get it).
+ * publishes straight to the topic (no attributes: subscribers with a filter policy do not get it),
+ * to the chat topic, and to `relayFailedTopics`, where SMS subscribers without minSeverity have an
+ * unfiltered subscription: on the topic their filter keeps the digest (INFO) out, and no filter
+ * can both refuse INFO and pass a message without attributes.
  */
 
 /** The `severity` of alarm notices: a monitor that cannot check is as urgent as an empty balance. */
@@ -71,6 +74,12 @@ export interface AlarmNoticesProps {
   readonly chatTopic?: sns.ITopic;
   /** The language of the notices. @default 'en' */
   readonly locale?: Locale;
+  /**
+   * Topics the relay-failed alarm publishes to besides `topic` and `chatTopic`: subscribers who
+   * would get it unfiltered but whose subscription to `topic` needs a filter policy (SMS without
+   * minSeverity, which must not get the digest).
+   */
+  readonly relayFailedTopics?: readonly sns.ITopic[];
 }
 
 /** JSONata over the "CloudWatch Alarm State Change" event. */
@@ -410,20 +419,28 @@ export class AlarmNotices extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    // Straight to the topic, around the relay it reports broken.
-    this.relayFailedAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.topic));
-    props.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'RelayFailedAlarmPublishes',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [props.topic.topicArn],
-        conditions: {
-          ArnEquals: { 'aws:SourceArn': this.relayFailedAlarm.alarmArn },
-          StringEquals: { 'aws:SourceAccount': stack.account },
-        },
-      }),
-    );
+    // Straight to the topics, around the relay it reports broken: the chat topic too, where Amazon Q
+    // Developer renders a CloudWatch alarm notification as it is (at most 5 actions a state).
+    const topics = [
+      props.topic,
+      ...(props.relayFailedTopics ?? []),
+      ...(props.chatTopic ? [props.chatTopic] : []),
+    ];
+    for (const topic of topics) {
+      this.relayFailedAlarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'RelayFailedAlarmPublishes',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            ArnEquals: { 'aws:SourceArn': this.relayFailedAlarm.alarmArn },
+            StringEquals: { 'aws:SourceAccount': stack.account },
+          },
+        }),
+      );
+    }
   }
 
   /**

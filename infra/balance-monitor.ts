@@ -67,6 +67,8 @@ export interface BalanceMonitorProps extends Omit<StackConfigInput, 'parameterKm
   readonly code?: lambda.Code;
 }
 
+/** The alias the check schedule invokes. */
+export const CHECK_ALIAS = 'check';
 /** Lambda allows 4 KB for all environment variables of a function together. */
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
 const DEAD_LETTER_QUEUE_REASON =
@@ -161,8 +163,8 @@ function handlerCode(configJson: string): lambda.Code {
 }
 
 /**
- * Invokes the function with exactly lambda:InvokeFunction on its ARN; the stock target also grants
- * every version and alias (`<arn>:*`), which the schedule never calls.
+ * Invokes the function (or alias) with exactly lambda:InvokeFunction on its ARN; the stock target
+ * also grants every version and alias (`<arn>:*`), which the schedule never calls.
  */
 const invokeGranted = new WeakMap<iam.IRole, Set<lambda.IFunction>>();
 
@@ -175,7 +177,7 @@ class InvokeFunction extends schedulerTargets.LambdaInvoke {
   }
 
   protected override addTargetActionToRole(role: iam.IRole): void {
-    // Both schedules share the role: one statement is enough.
+    // Both schedules share the role: one statement for each function or alias invoked.
     const functions = invokeGranted.get(role) ?? new Set<lambda.IFunction>();
     if (functions.has(this.fn)) return;
     invokeGranted.set(role, functions.add(this.fn));
@@ -192,8 +194,15 @@ class InvokeFunction extends schedulerTargets.LambdaInvoke {
 export class BalanceMonitor extends Construct {
   readonly config: StackConfig;
   readonly fn: lambda.Function;
+  /**
+   * What the check schedule invokes: its metrics (dimension Resource = function:check) count the
+   * scheduled checks alone, not the digest or a test notice, which invoke the function itself.
+   */
+  readonly checkAlias: lambda.Alias;
   readonly logGroup: logs.LogGroup;
   readonly topic: sns.Topic;
+  /** Only the relay-failed alarm publishes here, to the SMS subscribers without minSeverity. */
+  readonly relayFailedSmsTopic?: sns.Topic;
   readonly table: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
   readonly schedule: scheduler.Schedule;
@@ -234,7 +243,7 @@ export class BalanceMonitor extends Construct {
       sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: TTL_ATTRIBUTE,
-      // A few KB of state and samples: recovery costs next to nothing.
+      // A few KB of alert state and balance history: recovery costs next to nothing.
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Retain by default: alert state and balance history survive deleting the stack.
       removalPolicy: config.tableRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -276,7 +285,7 @@ export class BalanceMonitor extends Construct {
     }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'KeepAlertStateAndSamples',
+        sid: 'KeepAlertStateAndHistory',
         actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         resources: [this.table.tableArn],
       }),
@@ -296,11 +305,18 @@ export class BalanceMonitor extends Construct {
       code: code ?? handlerCode(monitorConfigJson),
       role,
       logGroup: this.logGroup,
+      // Each deploy of new code publishes a version for the check alias; the one it replaces goes.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.DESTROY },
       environment: {
         TOPIC_ARN: this.topic.topicArn,
         ...(this.chat ? { CHAT_TOPIC_ARN: this.chat.topic.topicArn } : {}),
         TABLE_NAME: this.table.tableName,
       },
+    });
+    this.checkAlias = new lambda.Alias(this, 'CheckAlias', {
+      aliasName: CHECK_ALIAS,
+      version: this.fn.currentVersion,
+      description: 'The scheduled balance checks: the alarms watch its invocations and errors alone.',
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagFinding(this, ownedParameters)}]`,
@@ -336,11 +352,14 @@ export class BalanceMonitor extends Construct {
     // An invocation Lambda gave up on (the attempt and its 2 retries, 1 and then 2 minutes apart,
     // failed) is otherwise dropped: a weekly digest refused three times would be lost with no trace.
     // The destination is written by the function's role, which needs sqs:SendMessage and nothing more.
+    // The setting is per qualifier: the check schedule invokes the `check` alias, the digest $LATEST.
     const failedInvocations = this.deadLetterQueue;
-    this.fn.configureAsyncInvoke({
-      retryAttempts: 2,
-      onFailure: { bind: () => ({ destination: failedInvocations.queueArn }) },
-    });
+    for (const target of [this.fn, this.checkAlias]) {
+      target.configureAsyncInvoke({
+        retryAttempts: 2,
+        onFailure: { bind: () => ({ destination: failedInvocations.queueArn }) },
+      });
+    }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [failedInvocations.queueArn] }),
     );
@@ -357,6 +376,27 @@ export class BalanceMonitor extends Construct {
       }
     }
 
+    // SNS delivers to a filtered subscription only when every key of its filter matches, and
+    // {"exists": false} matches only a message with at least one attribute (SNS developer guide,
+    // Key matching): the attribute-less relay-failed alarm never passes the SMS filter that keeps
+    // out the digest. Those subscribers get it on a topic of its own, unfiltered.
+    const unfilteredSms = config.subscriptions.filter((s) => s.protocol === 'sms' && !s.minSeverity);
+    if (unfilteredSms.length > 0) {
+      this.relayFailedSmsTopic = new sns.Topic(this, 'RelayFailedSmsTopic', {
+        ...(TOPIC_DISPLAY_NAME === undefined ? {} : { displayName: TOPIC_DISPLAY_NAME }),
+        enforceSSL: true,
+      });
+      for (const subscription of unfilteredSms) {
+        const created = this.relayFailedSmsTopic.addSubscription(
+          new subscriptions.SmsSubscription(subscription.endpoint),
+        );
+        Validations.of(created).acknowledge({
+          id: 'Serverless-SNSRedrivePolicy',
+          reason: 'SNS hands SMS to carriers, which report failures in the SMS delivery logs.',
+        });
+      }
+    }
+
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
@@ -369,7 +409,7 @@ export class BalanceMonitor extends Construct {
         config.schedule.expression,
         TimeZone.of(monitor.timeZone),
       ),
-      target: new InvokeFunction(this.fn, {
+      target: new InvokeFunction(this.checkAlias, {
         role: scheduleRole,
         // Every delivery of one scheduled run carries the same time: the function recognises duplicates by it.
         input: scheduler.ScheduleTargetInput.fromObject({
@@ -383,7 +423,8 @@ export class BalanceMonitor extends Construct {
     });
 
     if (config.digest) {
-      // The weekly digest: the same function, the same narrow role (it may invoke only the function).
+      // The weekly digest: the same function, unqualified so the check alarms do not count it, and
+      // the same narrow role (it may invoke only the check alias and the function).
       this.digestSchedule = new scheduler.Schedule(this, 'DigestSchedule', {
         description: `Weekly digest ${config.digest.expression} (${monitor.timeZone})`,
         schedule: scheduler.ScheduleExpression.expression(
@@ -414,7 +455,11 @@ export class BalanceMonitor extends Construct {
         'or cannot invoke the function. Failures of single accounts are told by the monitor itself. What to do: ' +
         `check that the schedule ${config.schedule.expression} is enabled, and read the dead-letter queue ` +
         `${this.deadLetterQueue.queueName} for invocations the scheduler gave up on.`,
-      metric: this.fn.metricInvocations({ statistic: 'Sum', period: Duration.minutes(shape.periodMinutes) }),
+      // The check alias only: a digest or a test notice says nothing of the check schedule.
+      metric: this.checkAlias.metricInvocations({
+        statistic: 'Sum',
+        period: Duration.minutes(shape.periodMinutes),
+      }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: shape.evaluationPeriods,
@@ -440,8 +485,9 @@ export class BalanceMonitor extends Construct {
       metric: new cloudwatch.MathExpression({
         expression: 'IF(invocations - FILL(errors, 0) < 1, 1, 0)',
         usingMetrics: {
-          invocations: this.fn.metricInvocations({ statistic: 'Sum', period: runPeriod }),
-          errors: this.fn.metricErrors({ statistic: 'Sum', period: runPeriod }),
+          // The check alias only: a good digest in a failed check's period would hide it.
+          invocations: this.checkAlias.metricInvocations({ statistic: 'Sum', period: runPeriod }),
+          errors: this.checkAlias.metricErrors({ statistic: 'Sum', period: runPeriod }),
         },
         label: 'failed runs',
         period: runPeriod,
@@ -477,6 +523,7 @@ export class BalanceMonitor extends Construct {
       prefix,
       deadLetterQueue: this.deadLetterQueue,
       ...(this.chat ? { chatTopic: this.chat.topic } : {}),
+      ...(this.relayFailedSmsTopic ? { relayFailedTopics: [this.relayFailedSmsTopic] } : {}),
       locale: monitor.locale,
     });
 
@@ -507,7 +554,7 @@ export class BalanceMonitor extends Construct {
       });
     }
     new CfnOutput(this, 'TableName', {
-      description: 'Alert state and balance samples.',
+      description: 'Alert state and balance history, one item an account.',
       value: this.table.tableName,
     });
     new CfnOutput(this, 'FunctionName', {

@@ -19,6 +19,7 @@ import {
 } from '../lambda/core/config.js';
 import { isObject } from '../lambda/core/json.js';
 import { DEFAULT_MAX_SILENCE_HOURS, MAX_SILENCE_HOURS_LIMIT } from '../lambda/core/silence.js';
+import { cronGaps, hasDaylightSaving } from './cron.js';
 
 /**
  * The stack's configuration: the monitor configuration the function receives (validated by the
@@ -52,7 +53,13 @@ export type ChatChannelConfig =
 
 export type ScheduleConfig =
   | { readonly kind: 'rate'; readonly expression: string; readonly intervalMinutes: number }
-  | { readonly kind: 'cron'; readonly expression: string };
+  | {
+      readonly kind: 'cron';
+      readonly expression: string;
+      /** The longest and shortest time between two runs (infra/cron.ts), minutes. */
+      readonly longestGapMinutes: number;
+      readonly shortestGapMinutes: number;
+    };
 
 export type TableRemovalPolicy = 'retain' | 'destroy';
 
@@ -159,7 +166,12 @@ const E164 = /^\+[1-9]\d{7,14}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
-export function parseSchedule(c: Checker, path: string, value: unknown): ScheduleConfig {
+export function parseSchedule(
+  c: Checker,
+  path: string,
+  value: unknown,
+  now: Date = new Date(),
+): ScheduleConfig {
   const fallback: ScheduleConfig = { kind: 'rate', expression: DEFAULT_SCHEDULE, intervalMinutes: 15 };
   const raw = c.string(path, value, DEFAULT_SCHEDULE);
   const rate = RATE.exec(raw);
@@ -197,7 +209,18 @@ export function parseSchedule(c: Checker, path: string, value: unknown): Schedul
       c.error(path, 'in a cron expression exactly one of day-of-month and day-of-week must be "?"');
       return fallback;
     }
-    return { kind: 'cron', expression: `cron(${fields.join(' ')})` };
+    const expression = `cron(${fields.join(' ')})`;
+    const gaps = cronGaps(expression, now);
+    if (!gaps.ok) {
+      c.error(path, `${gaps.error} in ${describe(raw)}`);
+      return fallback;
+    }
+    return {
+      kind: 'cron',
+      expression,
+      longestGapMinutes: gaps.value.longestMinutes,
+      shortestGapMinutes: gaps.value.shortestMinutes,
+    };
   }
   c.error(
     path,
@@ -427,15 +450,57 @@ export function noCheckAlarmShape(schedule: ScheduleConfig, windowMinutes: numbe
 }
 
 /**
- * The errors alarm's period: one run per period where CloudWatch allows it (an hour for cron
- * schedules, whose gaps are unknown). It looks at one period and keeps its state while no run
- * reports, so it clears only when a later run succeeds.
+ * The errors alarm's period: one run per period where CloudWatch allows it (for a cron schedule
+ * its shortest gap, at most an hour: no period holds two runs). It looks at one period and keeps
+ * its state while no run reports, so it clears only when a later run succeeds.
  */
 export function runPeriodMinutes(schedule: ScheduleConfig): number {
-  return schedule.kind === 'rate' ? Math.min(schedule.intervalMinutes, MAX_ALARM_PERIOD_MINUTES) : 60;
+  return schedule.kind === 'rate'
+    ? Math.min(schedule.intervalMinutes, MAX_ALARM_PERIOD_MINUTES)
+    : Math.min(schedule.shortestGapMinutes, 60);
 }
 
-function checkNoCheckWindow(c: Checker, config: StackConfig): void {
+/**
+ * The shortest not-running window a cron schedule allows: its longest gap, plus an hour in a time
+ * zone with daylight saving, where one gap a year is an hour longer than in UTC.
+ */
+export function cronWindowNeeded(
+  schedule: ScheduleConfig & { kind: 'cron' },
+  timeZone: string,
+  now: Date,
+): number {
+  return schedule.longestGapMinutes + (hasDaylightSaving(timeZone, now.getUTCFullYear()) ? 60 : 0);
+}
+
+function checkNoCheckWindow(c: Checker, config: StackConfig, now: Date): void {
+  const { schedule } = config;
+  if (schedule.kind === 'cron') {
+    if (schedule.longestGapMinutes > MAX_ALARM_WINDOW_MINUTES) {
+      c.error(
+        'schedule',
+        `${schedule.expression} leaves up to ${schedule.longestGapMinutes} minutes between two runs; CloudWatch ` +
+          `alarms look back at most ${MAX_ALARM_WINDOW_MINUTES} minutes (7 days), so no alarm could tell a missing ` +
+          'run: schedule at least weekly',
+      );
+      return;
+    }
+    const needed = cronWindowNeeded(schedule, config.monitor.timeZone, now);
+    if (config.noCheckAlarmMinutes !== undefined && config.noCheckAlarmMinutes < needed) {
+      const dst =
+        needed > schedule.longestGapMinutes
+          ? ` plus 60 for daylight saving in ${config.monitor.timeZone}`
+          : '';
+      c.error(
+        'noCheckAlarmMinutes',
+        `is ${config.noCheckAlarmMinutes}, but ${schedule.expression} leaves up to ${schedule.longestGapMinutes} ` +
+          `minutes between two runs${dst}: set at least ${needed}, or the not-running alarm fires between runs` +
+          (needed > MAX_ALARM_WINDOW_MINUTES
+            ? ` (over the ${MAX_ALARM_WINDOW_MINUTES} CloudWatch allows: schedule more often)`
+            : ''),
+      );
+      return;
+    }
+  }
   if (config.schedule.kind === 'rate' && config.schedule.intervalMinutes > MAX_ALARM_WINDOW_MINUTES) {
     c.error(
       'schedule',
@@ -527,13 +592,13 @@ function checkExternalParameters(c: Checker, monitor: MonitorConfig): void {
 }
 
 /** Validates the stack configuration; every error names its field path. */
-export function parseStackConfig(input: unknown): Validated<StackConfig> {
+export function parseStackConfig(input: unknown, now: Date = new Date()): Validated<StackConfig> {
   const monitor = parseMonitorConfig(input, INFRA_FIELDS);
   if (!isObject(input)) return monitor.ok ? { ok: false, errors: ['must be a JSON object'] } : monitor;
   const c = new Checker();
-  const schedule = parseSchedule(c, 'schedule', input.schedule);
+  const schedule = parseSchedule(c, 'schedule', input.schedule, now);
   const digest: ScheduleConfig | false =
-    input.digest === false ? false : parseSchedule(c, 'digest', input.digest ?? DEFAULT_DIGEST_SCHEDULE);
+    input.digest === false ? false : parseSchedule(c, 'digest', input.digest ?? DEFAULT_DIGEST_SCHEDULE, now);
   const subscriptions = parseSubscriptions(c, 'subscriptions', input.subscriptions);
   const chat = parseChatChannels(c, 'chat', input.chat);
   const logRetentionDays = c.number('logRetentionDays', input.logRetentionDays, DEFAULT_LOG_RETENTION_DAYS);
@@ -568,10 +633,14 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
         `must be at least the schedule interval (${schedule.intervalMinutes} minutes), or the alarm fires between runs`,
       );
     }
-  } else if (schedule.kind === 'cron') {
+  } else if (schedule.kind === 'cron' && schedule.longestGapMinutes <= MAX_ALARM_WINDOW_MINUTES) {
+    // (A cron with longer gaps is refused for its schedule, below: no window would do.)
+    const zone = monitor.ok ? monitor.value.timeZone : undefined;
+    const needed = zone === undefined ? schedule.longestGapMinutes : cronWindowNeeded(schedule, zone, now);
     c.error(
       'noCheckAlarmMinutes',
-      'is required with a cron schedule: a bit more than the longest gap between two runs',
+      `is required with a cron schedule: at least its longest gap between two runs (${needed} minutes for ` +
+        `${schedule.expression}${needed > schedule.longestGapMinutes ? `, daylight saving in ${zone} included` : ''})`,
     );
   }
   let tableRemovalPolicy: TableRemovalPolicy = 'retain';
@@ -605,7 +674,7 @@ export function parseStackConfig(input: unknown): Validated<StackConfig> {
     ...(parameterKmsKeyArn === undefined ? {} : { parameterKmsKeyArn }),
     ...(noCheckAlarmMinutes === undefined ? {} : { noCheckAlarmMinutes }),
   };
-  checkNoCheckWindow(c, config);
+  checkNoCheckWindow(c, config, now);
   checkExternalParameters(c, config.monitor);
   checkRunFitsLambda(c, config.monitor);
   if (c.errors.length > 0) return { ok: false, errors: c.errors };

@@ -46,6 +46,7 @@ let ids: {
   logGroup: string;
   queue: string;
   scheduleRole: string;
+  checkAlias: string;
 };
 
 beforeAll(() => {
@@ -59,6 +60,7 @@ beforeAll(() => {
     logGroup: logicalId(m.logGroup),
     queue: logicalId(m.deadLetterQueue),
     scheduleRole: logicalId(m.node.findChild('ScheduleRole')),
+    checkAlias: logicalId(m.checkAlias),
   };
 });
 
@@ -86,7 +88,7 @@ describe('the weekly digest schedule', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 2);
   });
 
-  it("lets the schedules' role invoke the function, once, and reach the dead-letter queue, nothing else", () => {
+  it("lets the schedules' role invoke the check alias and the function, each once, and reach the dead-letter queue, nothing else", () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
       JSON.stringify(p).includes(ids.scheduleRole),
     );
@@ -96,20 +98,24 @@ describe('the weekly digest schedule', () => {
           .Statement,
     );
     expect(statements).toEqual([
-      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: arnOf(ids.fn) },
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: [arnOf(ids.fn), { Ref: ids.checkAlias }],
+      },
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.queue) },
     ]);
   });
 });
 
 describe('the schedule', () => {
-  it('invokes the function at the configured rate in the configured time zone', () => {
+  it('invokes the check alias at the configured rate in the configured time zone', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(15 minutes)',
       ScheduleExpressionTimezone: 'Europe/Istanbul',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
-      Target: Match.objectLike({ Arn: arnOf(ids.fn), RoleArn: arnOf(ids.scheduleRole) }),
+      Target: Match.objectLike({ Arn: { Ref: ids.checkAlias }, RoleArn: arnOf(ids.scheduleRole) }),
     });
   });
 
@@ -129,13 +135,19 @@ describe('the schedule', () => {
   });
 
   it('sends an asynchronous invocation the function failed three times (a check run or a digest) to the dead-letter queue', () => {
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: ids.fn },
-      Qualifier: '$LATEST',
-      MaximumRetryAttempts: 2,
-      DestinationConfig: { OnFailure: { Destination: arnOf(ids.queue) } },
-    });
+    // $LATEST for the digest; the check schedule's alias, named by a selection from its ARN.
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+    expect(configs.map((c) => c.Properties?.Qualifier)).toEqual([
+      '$LATEST',
+      { 'Fn::Select': [7, { 'Fn::Split': [':', { Ref: ids.checkAlias }] }] },
+    ]);
+    for (const config of configs) {
+      expect(config.Properties).toMatchObject({
+        FunctionName: { Ref: ids.fn },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: arnOf(ids.queue) } },
+      });
+    }
   });
 
   it('lets no queue policy statement deny the function its sends to the dead-letter queue over TLS', () => {
@@ -155,7 +167,8 @@ describe('the schedule', () => {
       withConfig({
         schedule: 'cron(0/30 8-20 ? * MON-FRI *)',
         timeZone: 'Europe/Berlin',
-        noCheckAlarmMinutes: 90,
+        // The weekend, Friday 20:30 to Monday 08:00, plus an hour for daylight saving.
+        noCheckAlarmMinutes: 3630,
       }),
     );
     cron.hasResourceProperties('AWS::Scheduler::Schedule', {
@@ -164,7 +177,7 @@ describe('the schedule', () => {
     });
   });
 
-  it('has a role only the scheduler of this account can assume, to invoke exactly this function', () => {
+  it('has a role only the scheduler of this account can assume, to invoke exactly the check alias (and the function, for the digest)', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -178,9 +191,41 @@ describe('the schedule', () => {
       },
     });
     expect(statementsOfRole(template, ids.scheduleRole)).toEqual([
-      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: arnOf(ids.fn) },
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: [arnOf(ids.fn), { Ref: ids.checkAlias }],
+      },
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.queue) },
     ]);
+  });
+
+  it('may invoke exactly the check alias when the digest is off', () => {
+    const { template: off, stack: offStack } = synthTemplate(withConfig({ digest: false }));
+    expect(statementsOfRole(off, logicalId(offStack.monitor.node.findChild('ScheduleRole')))).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: { Ref: logicalId(offStack.monitor.checkAlias) },
+      },
+      {
+        Action: 'sqs:SendMessage',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(offStack.monitor.deadLetterQueue), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('points the check alias at the version of the current code, and deletes the version it replaces', () => {
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'check',
+      FunctionName: { Ref: ids.fn },
+      FunctionVersion: { 'Fn::GetAtt': [Match.stringLikeRegexp('CurrentVersion'), 'Version'] },
+    });
+    template.hasResource('AWS::Lambda::Version', {
+      Properties: { FunctionName: { Ref: ids.fn } },
+      DeletionPolicy: 'Delete',
+    });
   });
 
   it('has a dead-letter queue that refuses plain HTTP, is encrypted by SQS and keeps messages 14 days', () => {
@@ -300,7 +345,7 @@ describe("the function's permissions", () => {
         Resource: 'arn:aws:ssm:eu-central-1:123456789012:parameter/iletimerkezi/*',
       },
       {
-        Sid: 'KeepAlertStateAndSamples',
+        Sid: 'KeepAlertStateAndHistory',
         Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         Effect: 'Allow',
         Resource: arnOf(ids.table),
@@ -477,6 +522,53 @@ describe('the topic', () => {
     });
   });
 
+  it('sends the relay-failed alarm, which CloudWatch publishes without attributes, to SMS subscribers without a minimum severity on an unfiltered topic of its own', () => {
+    const { template: t, stack: s } = synthTemplate(
+      withConfig({
+        subscriptions: [
+          { sms: '+905551112233' },
+          { sms: '+905551112244', minSeverity: 'WARNING' },
+          { email: 'ops@example.com' },
+        ],
+      }),
+    );
+    const smsTopic = s.monitor.relayFailedSmsTopic;
+    if (!smsTopic) throw new Error('no relay-failed SMS topic');
+    const smsTopicId = logicalId(smsTopic);
+    const onSmsTopic = Object.values(t.findResources('AWS::SNS::Subscription')).filter(
+      (sub) => JSON.stringify(sub.Properties.TopicArn) === JSON.stringify({ Ref: smsTopicId }),
+    );
+    expect(onSmsTopic.map((sub) => sub.Properties)).toEqual([
+      { Protocol: 'sms', Endpoint: '+905551112233', TopicArn: { Ref: smsTopicId } },
+    ]);
+    const relayFailed = s.monitor.alarmNotices.relayFailedAlarm;
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'IletiMerkeziBalanceMonitor-relay-failed',
+      AlarmActions: [{ Ref: logicalId(s.monitor.topic) }, { Ref: smsTopicId }],
+    });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: smsTopicId }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Sid: 'RelayFailedAlarmPublishes',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': arnOf(logicalId(relayFailed)) },
+              StringEquals: { 'aws:SourceAccount': ENV.account },
+            },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('has no relay-failed SMS topic when every SMS subscriber has a minimum severity', () => {
+    expect(stack.monitor.relayFailedSmsTopic).toBeUndefined();
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+  });
+
   it('has no display name, which SNS would prepend to every SMS', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: Match.absent() });
     expect(
@@ -522,12 +614,16 @@ describe('the state table', () => {
 });
 
 describe('the alarms', () => {
-  it('include the dead-man alarm: the function not invoked for two 15-minute periods, missing data breaching', () => {
+  it('include the dead-man alarm: the check alias not invoked for two 15-minute periods, missing data breaching', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'IletiMerkeziBalanceMonitor-alarm-not-running',
       Namespace: 'AWS/Lambda',
       MetricName: 'Invocations',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
+      // Resource = function:check: a digest or a test notice, which invoke the function itself, does not count.
+      Dimensions: [
+        { Name: 'FunctionName', Value: { Ref: ids.fn } },
+        { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: ids.fn }, ':check']] } },
+      ],
       Statistic: 'Sum',
       Period: 900,
       EvaluationPeriods: 2,
@@ -581,7 +677,14 @@ describe('the alarms', () => {
         Match.objectLike({
           Id: 'invocations',
           MetricStat: Match.objectLike({
-            Metric: Match.objectLike({ Namespace: 'AWS/Lambda', MetricName: 'Invocations' }),
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'Invocations',
+              Dimensions: [
+                { Name: 'FunctionName', Value: { Ref: ids.fn } },
+                { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: ids.fn }, ':check']] } },
+              ],
+            },
             Period: 900,
             Stat: 'Sum',
           }),
@@ -593,7 +696,11 @@ describe('the alarms', () => {
             Metric: {
               Namespace: 'AWS/Lambda',
               MetricName: 'Errors',
-              Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
+              // The check alias only: a good digest in the period of a failed check does not hide it.
+              Dimensions: [
+                { Name: 'FunctionName', Value: { Ref: ids.fn } },
+                { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: ids.fn }, ':check']] } },
+              ],
             },
             Period: 900,
             Stat: 'Sum',
@@ -621,6 +728,17 @@ describe('the alarms', () => {
     expect(errors?.Properties.TreatMissingData).toBe('ignore');
     expect(errors?.Properties.EvaluationPeriods).toBe(1);
     expect(errors?.Properties.Metrics[1].MetricStat.Period).toBe(3600);
+  });
+
+  it('with a cron every 10 minutes, judge each run in a 10-minute period, so one good run in an hour hides no failed one', () => {
+    const { template: often } = synthTemplate(
+      withConfig({ schedule: 'cron(0/10 * * * ? *)', noCheckAlarmMinutes: 30 }),
+    );
+    const errors = Object.values(often.findResources('AWS::CloudWatch::Alarm')).find((a) =>
+      String(a.Properties.AlarmName).endsWith('-function-errors'),
+    );
+    expect(errors?.Properties.Metrics[1].MetricStat.Period).toBe(600);
+    expect(errors?.Properties.Metrics[2].MetricStat.Period).toBe(600);
   });
 
   it('include a message waiting in the dead-letter queue, missing data not breaching', () => {

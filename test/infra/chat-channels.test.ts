@@ -94,15 +94,37 @@ describe('chat channels', () => {
     );
   });
 
-  it('refuse publishing to the chat topic without TLS', () => {
+  it('refuse publishing to the chat topic without TLS, and let only the relay-failed alarm publish as CloudWatch', () => {
+    const relayFailed = logicalId(stack.monitor.alarmNotices.relayFailedAlarm);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: chatTopic }],
       PolicyDocument: {
         Statement: [
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          {
+            Sid: 'RelayFailedAlarmPublishes',
+            Action: 'sns:Publish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [relayFailed, 'Arn'] } },
+              StringEquals: { 'aws:SourceAccount': '123456789012' },
+            },
+            Resource: { Ref: chatTopic },
+          },
         ],
       },
     });
+  });
+
+  it('receive the relay-failed alarm straight from CloudWatch, which Amazon Q Developer renders as it is', () => {
+    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find(
+      (a) => a.Properties.AlarmName === 'IletiMerkeziBalanceMonitor-relay-failed',
+    );
+    expect(alarm?.Properties.AlarmActions).toEqual([
+      { Ref: logicalId(stack.monitor.topic) },
+      { Ref: chatTopic },
+    ]);
   });
 
   it("give the function the chat topic's ARN and the right to publish to it", () => {

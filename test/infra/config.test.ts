@@ -75,8 +75,13 @@ describe('schedule', () => {
   });
 
   it('accepts a six-field cron expression with one "?" day field', () => {
-    const config = valid(base({ schedule: 'cron(0/30 8-20 ? * MON-FRI *)', noCheckAlarmMinutes: 90 }));
-    expect(config.schedule).toEqual({ kind: 'cron', expression: 'cron(0/30 8-20 ? * MON-FRI *)' });
+    const config = valid(base({ schedule: 'cron(0/30 8-20 ? * MON-FRI *)', noCheckAlarmMinutes: 3570 }));
+    expect(config.schedule).toEqual({
+      kind: 'cron',
+      expression: 'cron(0/30 8-20 ? * MON-FRI *)',
+      longestGapMinutes: 3570,
+      shortestGapMinutes: 30,
+    });
   });
 
   it('rejects a five-field cron expression, naming the six fields', () => {
@@ -104,9 +109,14 @@ describe('schedule', () => {
     },
   );
 
-  it('requires noCheckAlarmMinutes with a cron schedule, whose gaps it cannot know', () => {
+  it('requires noCheckAlarmMinutes with a cron schedule, naming the least it may be', () => {
     expect(errorsOf(base({ schedule: 'cron(0 9 * * ? *)' }))).toEqual([
-      'noCheckAlarmMinutes: is required with a cron schedule: a bit more than the longest gap between two runs',
+      'noCheckAlarmMinutes: is required with a cron schedule: at least its longest gap between two runs ' +
+        '(1440 minutes for cron(0 9 * * ? *))',
+    ]);
+    expect(errorsOf(base({ schedule: 'cron(0 9 * * ? *)', timeZone: 'Europe/Berlin' }))).toEqual([
+      'noCheckAlarmMinutes: is required with a cron schedule: at least its longest gap between two runs ' +
+        '(1500 minutes for cron(0 9 * * ? *), daylight saving in Europe/Berlin included)',
     ]);
   });
 });
@@ -240,6 +250,54 @@ describe('other infrastructure fields', () => {
     ]);
   });
 
+  it('rejects a daily cron watched for 60 minutes, naming the field, the gap and the schedule', () => {
+    expect(errorsOf(base({ schedule: 'cron(0 6 * * ? *)', noCheckAlarmMinutes: 60 }))).toEqual([
+      'noCheckAlarmMinutes: is 60, but cron(0 6 * * ? *) leaves up to 1440 minutes between two runs: set at ' +
+        'least 1440, or the not-running alarm fires between runs',
+    ]);
+  });
+
+  it('accepts a daily cron watched for 1500 minutes', () => {
+    expect(
+      noCheckWindowMinutes(valid(base({ schedule: 'cron(0 6 * * ? *)', noCheckAlarmMinutes: 1500 }))),
+    ).toBe(1500);
+  });
+
+  it('requires the weekend gap of a weekdays-only business-hours cron', () => {
+    expect(errorsOf(base({ schedule: 'cron(0/30 8-20 ? * MON-FRI *)', noCheckAlarmMinutes: 90 }))).toEqual([
+      'noCheckAlarmMinutes: is 90, but cron(0/30 8-20 ? * MON-FRI *) leaves up to 3570 minutes between two runs: ' +
+        'set at least 3570, or the not-running alarm fires between runs',
+    ]);
+  });
+
+  it('adds an hour for daylight saving in a time zone that has it', () => {
+    const berlin = { schedule: 'cron(0 6 * * ? *)', timeZone: 'Europe/Berlin' };
+    expect(errorsOf(base({ ...berlin, noCheckAlarmMinutes: 1440 }))).toEqual([
+      'noCheckAlarmMinutes: is 1440, but cron(0 6 * * ? *) leaves up to 1440 minutes between two runs plus 60 for ' +
+        'daylight saving in Europe/Berlin: set at least 1500, or the not-running alarm fires between runs',
+    ]);
+    expect(noCheckWindowMinutes(valid(base({ ...berlin, noCheckAlarmMinutes: 1500 })))).toBe(1500);
+  });
+
+  it('rejects a monthly cron, naming the schedule: no alarm looks back a month', () => {
+    expect(errorsOf(base({ schedule: 'cron(0 6 1 * ? *)', noCheckAlarmMinutes: 10080 }))).toEqual([
+      'schedule: cron(0 6 1 * ? *) leaves up to 44640 minutes between two runs; CloudWatch alarms look back at ' +
+        'most 10080 minutes (7 days), so no alarm could tell a missing run: schedule at least weekly',
+    ]);
+  });
+
+  it('rejects a monthly cron for its schedule alone when noCheckAlarmMinutes is missing too', () => {
+    expect(errorsOf(base({ schedule: 'cron(0 6 1 * ? *)' }))).toEqual([
+      expect.stringMatching(/^schedule: cron\(0 6 1 \* \? \*\) leaves up to 44640 minutes between two runs/),
+    ]);
+  });
+
+  it('rejects a cron expression it cannot read, naming the field', () => {
+    expect(errorsOf(base({ schedule: 'cron(0 6 L-3 * ? *)', noCheckAlarmMinutes: 10080 }))).toEqual([
+      'schedule: day-of-month "L-3" is not supported in "cron(0 6 L-3 * ? *)"',
+    ]);
+  });
+
   it('accepts rate(4 days) watched over the full 7 days', () => {
     const config = valid(base({ schedule: 'rate(4 days)', noCheckAlarmMinutes: 10080 }));
     expect(noCheckAlarmShape(config.schedule, noCheckWindowMinutes(config))).toEqual({
@@ -337,10 +395,12 @@ describe('errors of the monitor part and the infrastructure part come together',
   });
 
   it('schedules the weekly digest on Mondays at 09:00 unless told otherwise, and false turns it off', () => {
-    expect(valid(base()).digest).toEqual({ kind: 'cron', expression: 'cron(0 9 ? * MON *)' });
+    const weekly = { longestGapMinutes: 10080, shortestGapMinutes: 10080 };
+    expect(valid(base()).digest).toEqual({ kind: 'cron', expression: 'cron(0 9 ? * MON *)', ...weekly });
     expect(valid(base({ digest: 'cron(0 8 ? * FRI *)' })).digest).toEqual({
       kind: 'cron',
       expression: 'cron(0 8 ? * FRI *)',
+      ...weekly,
     });
     expect(valid(base({ digest: false })).digest).toBe(false);
   });
@@ -406,9 +466,16 @@ describe('the errors alarm period', () => {
     expect(runPeriodMinutes(valid(base({ schedule, ...extra })).schedule)).toBe(minutes);
   });
 
-  it('with a cron schedule is an hour', () => {
+  it('with a cron schedule running an hour apart or more is an hour', () => {
     const config = valid(base({ schedule: 'cron(0 6 * * ? *)', noCheckAlarmMinutes: 1500 }));
     expect(runPeriodMinutes(config.schedule)).toBe(60);
+  });
+
+  it('with a sub-hourly cron schedule is its shortest gap, so one good run does not hide failed ones', () => {
+    const config = valid(base({ schedule: 'cron(0/10 * * * ? *)', noCheckAlarmMinutes: 30 }));
+    expect(runPeriodMinutes(config.schedule)).toBe(10);
+    const uneven = valid(base({ schedule: 'cron(0,5 * * * ? *)', noCheckAlarmMinutes: 60 }));
+    expect(runPeriodMinutes(uneven.schedule)).toBe(5);
   });
 });
 

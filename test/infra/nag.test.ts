@@ -82,6 +82,10 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
     expect(findings(withConfig({ schedule, noCheckAlarmMinutes }))).toEqual([]);
   });
 
+  it('find nothing unacknowledged with an SMS subscriber without minSeverity, who has the relay-failed topic too', () => {
+    expect(findings(withConfig({ subscriptions: [{ sms: '+905551112233' }] }))).toEqual([]);
+  });
+
   it('find nothing unacknowledged in a stack without account or region, whose ARNs are tokens', () => {
     const app = new App({ context: appContext(EVERY_OPTION) });
     const packs = addNagChecks(app);
