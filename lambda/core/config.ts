@@ -239,6 +239,11 @@ const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 /** `scheme://user:password@`: found on the text, so even a URL that does not parse is caught. */
 const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i;
 
+/** The text with a URL's user name and password replaced by "***", for a message that quotes it. */
+export function withoutUserinfo(text: string): string {
+  return text.replace(USERINFO, '$1***@');
+}
+
 export function parseBaseUrl(c: Checker, path: string, value: unknown): string {
   if (value === undefined) return DEFAULT_BASE_URL;
   if (typeof value !== 'string') {

@@ -6,6 +6,7 @@ import {
   parseBaseUrl,
   parseThresholds,
   type Thresholds,
+  withoutUserinfo,
 } from '../core/config.js';
 import type { Credentials } from '../core/types.js';
 import { type OptionTypes, readOptions } from './options.js';
@@ -200,8 +201,7 @@ function attemptTimeoutOf(text: string | undefined, timeoutMs: number, problems:
 
 /** An argument quoted for an error line: bounded, one line, and never a URL's user name or password. */
 function printable(text: string): string {
-  const withoutUserinfo = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters must not reach the output
-  const clean = withoutUserinfo.replace(/[\u0000-\u001f\u007f]/g, '?');
+  const clean = withoutUserinfo(text).replace(/[\u0000-\u001f\u007f]/g, '?');
   return JSON.stringify(clean.length > 40 ? `${clean.slice(0, 40)}…` : clean);
 }
