@@ -105,17 +105,18 @@ export function parseCommand(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Command {
-  const read = readOptions(argv, OPTIONS);
-  const problems: string[] = read.problems.map((p) =>
-    p.kind === 'needs-value' ? `${p.flag} needs a value` : `unknown option ${printable(p.flag)}`,
-  );
+  const read = readOptions(argv, OPTIONS, { allowPositionals: false });
+  const problems: string[] = read.problems.map((p) => {
+    if (p.kind === 'needs-value') return `${p.flag} needs a value`;
+    if (p.kind === 'unknown') return `unknown option ${printable(p.flag)}`;
+    return `unexpected argument ${printable(p.argument)}`;
+  });
   const values = new Map<string, string>();
   for (const [name, given] of read.values) {
     const [first] = given;
     if (given.length > 1) problems.push(`--${name} is given twice`);
     else if (first !== undefined) values.set(`--${name}`, first);
   }
-  problems.push(...read.positionals.map((arg) => `unexpected argument ${printable(arg)}`));
   // Asked for anywhere on the line, even where it would be an option's value or malformed.
   const json = read.switches.has('json') || argv.some((arg) => arg === '--json' || arg.startsWith('--json='));
   if (read.switches.has('help') && problems.length === 0) return { kind: 'help', json };

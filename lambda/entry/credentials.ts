@@ -106,7 +106,9 @@ export function parseCredentialsArgs(
   const read = readOptions(argv, OPTIONS);
   if (read.switches.has('help')) return { ok: false, help: true, errors: [] };
   const errors = read.problems.map((p) =>
-    p.kind === 'needs-value' ? `${p.flag} needs a value` : `unknown option ${JSON.stringify(p.flag)}`,
+    p.kind === 'needs-value'
+      ? `${p.flag} needs a value`
+      : `unknown option ${JSON.stringify(p.kind === 'unknown' ? p.flag : p.argument)}`,
   );
   // The last of a flag given twice counts; an empty value is none.
   const flags = new Map<string, string>();

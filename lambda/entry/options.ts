@@ -12,7 +12,9 @@ export type OptionTypes = Readonly<
 
 export type OptionProblem =
   | { readonly kind: 'needs-value'; readonly flag: string }
-  | { readonly kind: 'unknown'; readonly flag: string };
+  | { readonly kind: 'unknown'; readonly flag: string }
+  /** An argument that is no option, where the command takes none. */
+  | { readonly kind: 'unexpected'; readonly argument: string };
 
 export interface ReadOptions {
   /** Every value of each string option, in order, by option name. */
@@ -20,10 +22,15 @@ export interface ReadOptions {
   /** The boolean options given, by name. */
   readonly switches: ReadonlySet<string>;
   readonly positionals: readonly string[];
+  /** In the order of the command line. */
   readonly problems: readonly OptionProblem[];
 }
 
-export function readOptions(argv: readonly string[], options: OptionTypes): ReadOptions {
+export function readOptions(
+  argv: readonly string[],
+  options: OptionTypes,
+  { allowPositionals = true }: { readonly allowPositionals?: boolean } = {},
+): ReadOptions {
   const values = new Map<string, string[]>();
   const switches = new Set<string>();
   const positionals: string[] = [];
@@ -39,7 +46,10 @@ export function readOptions(argv: readonly string[], options: OptionTypes): Read
     });
     let next: string[] = [];
     for (const token of tokens) {
-      if (token.kind === 'positional') positionals.push(token.value);
+      if (token.kind === 'positional') {
+        if (allowPositionals) positionals.push(token.value);
+        else problems.push({ kind: 'unexpected', argument: token.value });
+      }
       if (token.kind !== 'option') continue;
       const type = options[token.name]?.type;
       if (type === undefined || (type === 'boolean' && token.value !== undefined)) {
