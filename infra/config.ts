@@ -99,19 +99,23 @@ export const LOG_RETENTION_DAYS = [
 /** CloudWatch evaluates an alarm over at most 7 days (and 1 day when its period is under an hour). */
 export const MAX_ALARM_WINDOW_MINUTES = 7 * 24 * 60;
 
-/** The fields only the infrastructure reads; the function's validator accepts them silently. */
-const INFRA_FIELDS = [
-  'schedule',
-  'subscriptions',
-  'chat',
-  'logRetentionDays',
-  'dashboard',
-  'parameterKmsKeyArn',
-  'noCheckAlarmMinutes',
-  'tableRemovalPolicy',
-  'maxSilenceHours',
-  'digest',
-] as const satisfies readonly Exclude<keyof StackConfigInput, keyof MonitorConfigInput>[];
+type InfraField = Exclude<keyof StackConfigInput, keyof MonitorConfigInput>;
+/**
+ * The fields only the infrastructure reads; the function's validator accepts them silently. A
+ * record, so the compiler holds the list to StackConfigInput: no field missing, none extra.
+ */
+const INFRA_FIELDS = Object.keys({
+  schedule: true,
+  subscriptions: true,
+  chat: true,
+  logRetentionDays: true,
+  dashboard: true,
+  parameterKmsKeyArn: true,
+  noCheckAlarmMinutes: true,
+  tableRemovalPolicy: true,
+  maxSilenceHours: true,
+  digest: true,
+} satisfies Record<InfraField, true>);
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\((.*)\)$/;
