@@ -18,7 +18,7 @@ import {
 } from '../lambda/adapters/dynamodb-store.js';
 import type { AlertState } from '../lambda/core/alert-state.js';
 import { decodeHistory, type History } from '../lambda/core/history.js';
-import { type OptionTypes, readOptions } from '../lambda/entry/options.js';
+import { type OptionTypes, type ReadOptions, readOptions } from '../lambda/entry/options.js';
 
 /**
  * What the operator tools (status, silence) share: finding the monitor's table from the stack's
@@ -283,11 +283,9 @@ export function isMainModule(url: string): boolean {
   }
 }
 
-export interface ToolArgs {
+export interface ToolArgs extends Pick<ReadOptions, 'switches' | 'positionals'> {
   /** Each string option's value, by name; the last counts when one is given twice. */
   readonly values: ReadonlyMap<string, string>;
-  readonly switches: ReadonlySet<string>;
-  readonly positionals: readonly string[];
   /** One line each, naming the flag or argument. */
   readonly errors: readonly string[];
 }

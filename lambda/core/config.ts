@@ -222,7 +222,7 @@ const POLICY_FIELDS: FieldTable<AlertPolicy, undefined> = {
   spendSpike: spendSpikeField,
 };
 
-export const POLICY_FIELD_NAMES = fieldNames(POLICY_FIELDS);
+const POLICY_FIELD_NAMES = fieldNames(POLICY_FIELDS);
 export const DEFAULT_POLICY = defaultsOf(POLICY_FIELDS, undefined) as AlertPolicy;
 
 /** A policy read over `base`: the defaults at the top level, the top-level policy in an account. */
@@ -324,7 +324,7 @@ const ACCOUNT_FIELDS: FieldTable<Omit<AccountConfig, 'name'>, AccountContext> = 
   },
 };
 
-export const ACCOUNT_FIELD_NAMES = ['name', ...fieldNames(ACCOUNT_FIELDS)] as const;
+const ACCOUNT_FIELD_NAMES = ['name', ...fieldNames(ACCOUNT_FIELDS)] as const;
 
 function parseAccount(
   c: Checker,

@@ -118,7 +118,7 @@ export function parseCommand(
     else if (first !== undefined) values.set(`--${name}`, first);
   }
   // Asked for anywhere on the line, even where it would be an option's value or malformed.
-  const json = read.switches.has('json') || argv.some((arg) => arg === '--json' || arg.startsWith('--json='));
+  const json = argv.some((arg) => arg === '--json' || arg.startsWith('--json='));
   if (read.switches.has('help') && problems.length === 0) return { kind: 'help', json };
 
   const rawKey = env[KEY_VARIABLE];
