@@ -70,7 +70,7 @@ export interface BalanceMonitorProps extends Omit<StackConfigInput, 'parameterKm
 /** Lambda allows 4 KB for all environment variables of a function together. */
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
 const DEAD_LETTER_QUEUE_REASON =
-  'This queue is itself the dead-letter queue: of the schedule, of the alarm rule and of https subscriptions.';
+  'This queue is itself the dead-letter queue: of the schedule, of the function, of the alarm rule and of https subscriptions.';
 /**
  * Accounts are checked `concurrency` at a time, each within `deadlineMs`, so the run's worst case
  * is one deadline per wave, plus a margin (see runSecondsNeeded; synth refuses more than Lambda's
@@ -312,8 +312,9 @@ export class BalanceMonitor extends Construct {
       {
         id: 'Serverless-LambdaDLQ',
         reason:
-          'A scheduled run carries no data to replay: Lambda retries it twice, the next run supersedes it, ' +
-          'and the function-errors alarm tells the subscribers.',
+          'The rule looks only for the older dead-letter setting: an asynchronous invocation the function fails ' +
+          'three times (a check run or a weekly digest) goes to the dead-letter queue through an on-failure ' +
+          'destination, which also records the error, and the dead-letters alarm tells the subscribers.',
       },
       {
         id: 'Serverless-LambdaTracing',
@@ -330,6 +331,18 @@ export class BalanceMonitor extends Construct {
     Validations.of(this.deadLetterQueue).acknowledge(
       { id: 'AwsSolutions-SQS3', reason: DEAD_LETTER_QUEUE_REASON },
       { id: 'Serverless-SQSRedrivePolicy', reason: DEAD_LETTER_QUEUE_REASON },
+    );
+
+    // An invocation Lambda gave up on (the attempt and its 2 retries, 1 and then 2 minutes apart,
+    // failed) is otherwise dropped: a weekly digest refused three times would be lost with no trace.
+    // The destination is written by the function's role, which needs sqs:SendMessage and nothing more.
+    const failedInvocations = this.deadLetterQueue;
+    this.fn.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: { bind: () => ({ destination: failedInvocations.queueArn }) },
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [failedInvocations.queueArn] }),
     );
 
     for (const subscription of config.subscriptions) {
@@ -447,7 +460,7 @@ export class BalanceMonitor extends Construct {
       alarmDescription:
         'Something could not be delivered even after retries and was left in the queue ' +
         `${this.deadLetterQueue.queueName}: a scheduled balance check (function deleted, or no permission to invoke it), ` +
-        'an alarm notice, or a notice to an https subscriber. What to do: read the messages and their error ' +
+        'a check run or weekly digest the function failed three times, an alarm notice, or a notice to an https subscriber. What to do: read the messages and their error ' +
         'attributes, fix the cause, then purge the queue; the alarm clears when the queue is empty.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         statistic: 'Maximum',

@@ -204,8 +204,9 @@ const spendSpikeField: Field<SpendSpikePolicy | false, undefined> = {
     return {
       // Below 2 a spike would already count as calm (the episode ends under 2 x normal).
       multiple: c.number(at(path, 'multiple'), o.multiple, from.multiple, { min: 2, max: 1_000 }),
+      // Above 0 (the provider's figures have two decimals): a floor of 0 lets any use of an idle account spike.
       floorAmount: c.number(at(path, 'floorAmount'), o.floorAmount, from.floorAmount, {
-        min: 0,
+        min: 0.01,
         max: 1_000_000,
       }),
     };
