@@ -475,7 +475,7 @@ function cost(
 function scheduleMinutes(): number {
   const checker = new Checker();
   const schedule = parseSchedule(checker, 'schedule', DEFAULT_SCHEDULE);
-  if (schedule.kind !== 'rate' || checker.errors.length > 0) {
+  if (schedule.kind !== 'rate' || !checker.ok) {
     throw new Error(`the bench needs a rate() default schedule, got ${DEFAULT_SCHEDULE}`);
   }
   return schedule.intervalMinutes;

@@ -613,8 +613,12 @@ function checkKeyRegion(scope: Construct, key: kms.IKey | undefined): void {
   }
   if (region !== stack.region) {
     throw new ConfigError('BalanceMonitor props', [
-      `parameterKmsKeyArn: the key is in ${region}, the stack in ${stack.region}; Parameter Store ` +
-        "decrypts only with a key of its own region: use a key (or a multi-Region replica) in the stack's region",
+      {
+        path: 'parameterKmsKeyArn',
+        message:
+          `the key is in ${region}, the stack in ${stack.region}; Parameter Store decrypts only with a key ` +
+          "of its own region: use a key (or a multi-Region replica) in the stack's region",
+      },
     ]);
   }
 }

@@ -1,19 +1,9 @@
 import {
-  type AlertPolicy,
   Checker,
   credentialParameterNames,
-  DEFAULT_ATTEMPT_TIMEOUT_MS,
-  DEFAULT_BASE_URL,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_DEADLINE_MS,
-  DEFAULT_POLICY,
-  DEFAULT_TIME_ZONE,
-  defaultCredentialsParameter,
-  defaultHashParameter,
-  defaultKeyParameter,
   describe,
-  type Locale,
   type MonitorConfig,
+  type MonitorConfigInput,
   parseMonitorConfig,
   type Validated,
 } from '../lambda/core/config.js';
@@ -62,6 +52,7 @@ export type ScheduleConfig =
     };
 
 export type TableRemovalPolicy = 'retain' | 'destroy';
+const TABLE_REMOVAL_POLICIES: readonly TableRemovalPolicy[] = ['retain', 'destroy'];
 
 export interface StackConfig {
   readonly monitor: MonitorConfig;
@@ -80,29 +71,6 @@ export interface StackConfig {
   readonly maxSilenceHours: number;
 }
 
-/** The JSON shape a user writes (cdk.json context `balanceMonitor`, or the construct's props). */
-export interface PolicyInput {
-  readonly reminderHours?: { readonly WARNING?: number; readonly CRITICAL?: number };
-  readonly failureReminderHours?: number;
-  readonly failuresBeforeAlert?: number;
-  readonly recoveryMarginPercent?: number;
-  readonly forecastDays?: number;
-  readonly spendSpike?: { readonly multiple?: number; readonly floorAmount?: number } | false;
-}
-
-export interface AccountInput {
-  readonly name: string;
-  readonly credentialsParameter?: string;
-  readonly keyParameter?: string;
-  readonly hashParameter?: string;
-  readonly baseUrl?: string;
-  readonly thresholds: {
-    readonly warning?: { readonly amount?: number; readonly sms?: number };
-    readonly critical?: { readonly amount?: number; readonly sms?: number };
-  };
-  readonly policy?: PolicyInput;
-}
-
 export type SubscriptionInput =
   | { readonly email: string; readonly minSeverity?: MinSeverity }
   | { readonly sms: string; readonly minSeverity?: MinSeverity }
@@ -112,15 +80,8 @@ export type ChatChannelInput =
   | { readonly slack: { readonly workspaceId: string; readonly channelId: string } }
   | { readonly teams: { readonly teamId: string; readonly channelId: string; readonly tenantId: string } };
 
-export interface StackConfigInput {
-  readonly accounts: readonly AccountInput[];
-  readonly locale?: Locale;
-  readonly timeZone?: string;
-  readonly concurrency?: number;
-  readonly attemptTimeoutMs?: number;
-  readonly deadlineMs?: number;
-  readonly accountMetrics?: boolean;
-  readonly policy?: PolicyInput;
+/** The JSON shape a user writes (cdk.json context `balanceMonitor`, or the construct's props). */
+export interface StackConfigInput extends MonitorConfigInput {
   readonly schedule?: string;
   readonly digest?: string | false;
   readonly subscriptions?: readonly SubscriptionInput[];
@@ -145,18 +106,23 @@ export const LOG_RETENTION_DAYS = [
 /** CloudWatch evaluates an alarm over at most 7 days (and 1 day when its period is under an hour). */
 export const MAX_ALARM_WINDOW_MINUTES = 7 * 24 * 60;
 
-const INFRA_FIELDS = [
-  'schedule',
-  'subscriptions',
-  'chat',
-  'logRetentionDays',
-  'dashboard',
-  'parameterKmsKeyArn',
-  'noCheckAlarmMinutes',
-  'tableRemovalPolicy',
-  'maxSilenceHours',
-  'digest',
-] as const;
+type InfraField = Exclude<keyof StackConfigInput, keyof MonitorConfigInput>;
+/**
+ * The fields only the infrastructure reads; the function's validator accepts them silently. A
+ * record, so the compiler holds the list to StackConfigInput: no field missing, none extra.
+ */
+const INFRA_FIELDS = Object.keys({
+  schedule: true,
+  subscriptions: true,
+  chat: true,
+  logRetentionDays: true,
+  dashboard: true,
+  parameterKmsKeyArn: true,
+  noCheckAlarmMinutes: true,
+  tableRemovalPolicy: true,
+  maxSilenceHours: true,
+  digest: true,
+} satisfies Record<InfraField, true>);
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\((.*)\)$/;
@@ -180,13 +146,13 @@ export function parseSchedule(
     const unit = rate[2] ?? 'minutes';
     const singular = unit.replace(/s$/, '');
     if (count < 1) {
-      c.error(path, `the rate must be at least 1, got ${describe(raw)}`);
+      c.issue(path, `the rate must be at least 1, got ${describe(raw)}`);
       return fallback;
     }
     // EventBridge Scheduler rejects "rate(1 minutes)" and "rate(5 minute)".
     if ((count === 1) !== (unit === singular)) {
       const fixed = `rate(${count} ${count === 1 ? singular : `${singular}s`})`;
-      c.error(
+      c.issue(
         path,
         `write ${JSON.stringify(fixed)}: AWS wants the singular unit for 1 and the plural otherwise`,
       );
@@ -198,7 +164,7 @@ export function parseSchedule(
   if (cron) {
     const fields = (cron[1] ?? '').trim().split(/\s+/);
     if (fields.length !== 6 || !fields.every((f) => CRON_FIELD.test(f))) {
-      c.error(
+      c.issue(
         path,
         `a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), got ${describe(raw)}`,
       );
@@ -206,13 +172,13 @@ export function parseSchedule(
     }
     const [, , dayOfMonth, , dayOfWeek] = fields;
     if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
-      c.error(path, 'in a cron expression exactly one of day-of-month and day-of-week must be "?"');
+      c.issue(path, 'in a cron expression exactly one of day-of-month and day-of-week must be "?"');
       return fallback;
     }
     const expression = `cron(${fields.join(' ')})`;
     const gaps = cronGaps(expression, now);
     if (!gaps.ok) {
-      c.error(path, `${gaps.error} in ${describe(raw)}`);
+      c.issue(path, `${gaps.error} in ${describe(raw)}`);
       return fallback;
     }
     return {
@@ -222,7 +188,7 @@ export function parseSchedule(
       shortestGapMinutes: gaps.value.shortestMinutes,
     };
   }
-  c.error(
+  c.issue(
     path,
     `must be "rate(N minutes|hours|days)" or "cron(6 fields)", e.g. "${DEFAULT_SCHEDULE}"; got ${describe(raw)}`,
   );
@@ -231,33 +197,28 @@ export function parseSchedule(
 
 function parseSubscription(c: Checker, path: string, value: unknown): SubscriptionConfig | undefined {
   if (!isObject(value)) {
-    c.error(path, `must be an object like { "email": "ops@example.com" }, got ${describe(value)}`);
+    c.issue(path, `must be an object like { "email": "ops@example.com" }, got ${describe(value)}`);
     return undefined;
   }
   c.unknownKeys(path, value, [...PROTOCOLS, 'minSeverity']);
   const given = PROTOCOLS.filter((p) => value[p] !== undefined);
   if (given.length !== 1) {
-    c.error(path, 'needs exactly one of "email", "sms" or "https"');
+    c.issue(path, 'needs exactly one of "email", "sms" or "https"');
     return undefined;
   }
   const protocol = given[0] ?? 'email';
   const fieldPath = `${path}.${protocol}`;
   const endpoint = c.string(fieldPath, value[protocol], '');
   if (protocol === 'email' && !EMAIL.test(endpoint)) {
-    c.error(fieldPath, `must be an email address like ops@example.com, got ${describe(endpoint)}`);
+    c.issue(fieldPath, `must be an email address like ops@example.com, got ${describe(endpoint)}`);
   }
   if (protocol === 'sms' && !E164.test(endpoint)) {
-    c.error(fieldPath, `must be E.164 like +905551112233, got ${describe(endpoint)}`);
+    c.issue(fieldPath, `must be E.164 like +905551112233, got ${describe(endpoint)}`);
   }
   if (protocol === 'https') checkHttpsEndpoint(c, fieldPath, endpoint);
-  let minSeverity: MinSeverity | undefined;
-  if (value.minSeverity !== undefined) {
-    if (MIN_SEVERITIES.includes(value.minSeverity as MinSeverity))
-      minSeverity = value.minSeverity as MinSeverity;
-    else
-      c.error(`${path}.minSeverity`, `must be "WARNING" or "CRITICAL", got ${describe(value.minSeverity)}`);
-  }
-  return minSeverity ? { protocol, endpoint, minSeverity } : { protocol, endpoint };
+  if (value.minSeverity === undefined) return { protocol, endpoint };
+  const minSeverity = c.oneOf(`${path}.minSeverity`, value.minSeverity, MIN_SEVERITIES, 'WARNING');
+  return { protocol, endpoint, minSeverity };
 }
 
 function checkHttpsEndpoint(c: Checker, path: string, endpoint: string): void {
@@ -265,13 +226,13 @@ function checkHttpsEndpoint(c: Checker, path: string, endpoint: string): void {
   try {
     url = new URL(endpoint);
   } catch {
-    c.error(path, `must be an https:// URL, got ${describe(endpoint)}`);
+    c.issue(path, `must be an https:// URL, got ${describe(endpoint)}`);
     return;
   }
-  if (url.protocol !== 'https:') c.error(path, `must be an https:// URL, got ${describe(endpoint)}`);
+  if (url.protocol !== 'https:') c.issue(path, `must be an https:// URL, got ${describe(endpoint)}`);
   // SNS accepts user:password@ in the URL, but it would be written into the template in clear.
   if (url.username || url.password)
-    c.error(path, 'must not contain credentials: they would be stored in the template');
+    c.issue(path, 'must not contain credentials: they would be stored in the template');
 }
 
 /**
@@ -292,7 +253,7 @@ export function encodeTeamsChannelId(id: string): string {
 
 function parseChatChannel(c: Checker, path: string, value: unknown): ChatChannelConfig | undefined {
   if (!isObject(value) || (value.slack === undefined) === (value.teams === undefined)) {
-    c.error(
+    c.issue(
       path,
       'must be { "slack": { "workspaceId", "channelId" } } or { "teams": { "teamId", "channelId", "tenantId" } }',
     );
@@ -303,7 +264,7 @@ function parseChatChannel(c: Checker, path: string, value: unknown): ChatChannel
     const at = `${path}.slack`;
     const slack = value.slack;
     if (!isObject(slack)) {
-      c.error(at, `must be an object with workspaceId and channelId, got ${describe(slack)}`);
+      c.issue(at, `must be an object with workspaceId and channelId, got ${describe(slack)}`);
       return undefined;
     }
     c.unknownKeys(at, slack, ['workspaceId', 'channelId']);
@@ -326,7 +287,7 @@ function parseChatChannel(c: Checker, path: string, value: unknown): ChatChannel
   const at = `${path}.teams`;
   const teams = value.teams;
   if (!isObject(teams)) {
-    c.error(at, `must be an object with teamId, channelId and tenantId, got ${describe(teams)}`);
+    c.issue(at, `must be an object with teamId, channelId and tenantId, got ${describe(teams)}`);
     return undefined;
   }
   c.unknownKeys(at, teams, ['teamId', 'channelId', 'tenantId']);
@@ -357,28 +318,28 @@ function parseChatChannel(c: Checker, path: string, value: unknown): ChatChannel
 
 function requiredId(c: Checker, path: string, value: unknown, pattern: RegExp, hint: string): string {
   if (value === undefined) {
-    c.error(path, 'is required');
+    c.issue(path, 'is required');
     return '';
   }
   if (typeof value !== 'string') {
-    c.error(path, `must be a string, got ${describe(value)}`);
+    c.issue(path, `must be a string, got ${describe(value)}`);
     return '';
   }
-  if (!pattern.test(value) || value.length > 255) c.error(path, `${hint}; got ${describe(value)}`);
+  if (!pattern.test(value) || value.length > 255) c.issue(path, `${hint}; got ${describe(value)}`);
   return value;
 }
 
 function parseChatChannels(c: Checker, path: string, value: unknown): ChatChannelConfig[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
-    c.error(
+    c.issue(
       path,
       `must be an array like [{ "slack": { "workspaceId": "T012ABCDEFG", "channelId": "C0123456789" } }], got ${describe(value)}`,
     );
     return [];
   }
   if (value.length > MAX_CHAT_CHANNELS) {
-    c.error(path, `at most ${MAX_CHAT_CHANNELS} chat channels, got ${value.length}`);
+    c.issue(path, `at most ${MAX_CHAT_CHANNELS} chat channels, got ${value.length}`);
   }
   const out: ChatChannelConfig[] = [];
   const seen = new Set<string>();
@@ -390,7 +351,7 @@ function parseChatChannels(c: Checker, path: string, value: unknown): ChatChanne
         ? `slack:${channel.workspaceId}:${channel.channelId}`
         : `teams:${channel.teamId}:${channel.channelId}`;
     if (seen.has(key))
-      c.error(`${path}[${i}]`, `duplicate chat channel ${channel.kind} ${channel.channelId}`);
+      c.issue(`${path}[${i}]`, `duplicate chat channel ${channel.kind} ${channel.channelId}`);
     seen.add(key);
     out.push(channel);
   });
@@ -400,7 +361,7 @@ function parseChatChannels(c: Checker, path: string, value: unknown): ChatChanne
 function parseSubscriptions(c: Checker, path: string, value: unknown): SubscriptionConfig[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
-    c.error(path, `must be an array like [{ "email": "ops@example.com" }], got ${describe(value)}`);
+    c.issue(path, `must be an array like [{ "email": "ops@example.com" }], got ${describe(value)}`);
     return [];
   }
   const out: SubscriptionConfig[] = [];
@@ -410,7 +371,7 @@ function parseSubscriptions(c: Checker, path: string, value: unknown): Subscript
     if (!subscription) return;
     const key = `${subscription.protocol}:${subscription.endpoint}`;
     if (seen.has(key))
-      c.error(`${path}[${i}]`, `duplicate subscription ${subscription.protocol} ${subscription.endpoint}`);
+      c.issue(`${path}[${i}]`, `duplicate subscription ${subscription.protocol} ${subscription.endpoint}`);
     seen.add(key);
     out.push(subscription);
   });
@@ -476,7 +437,7 @@ function checkNoCheckWindow(c: Checker, config: StackConfig, now: Date): void {
   const { schedule } = config;
   if (schedule.kind === 'cron') {
     if (schedule.longestGapMinutes > MAX_ALARM_WINDOW_MINUTES) {
-      c.error(
+      c.issue(
         'schedule',
         `${schedule.expression} leaves up to ${schedule.longestGapMinutes} minutes between two runs; CloudWatch ` +
           `alarms look back at most ${MAX_ALARM_WINDOW_MINUTES} minutes (7 days), so no alarm could tell a missing ` +
@@ -490,7 +451,7 @@ function checkNoCheckWindow(c: Checker, config: StackConfig, now: Date): void {
         needed > schedule.longestGapMinutes
           ? ` plus 60 for daylight saving in ${config.monitor.timeZone}`
           : '';
-      c.error(
+      c.issue(
         'noCheckAlarmMinutes',
         `is ${config.noCheckAlarmMinutes}, but ${schedule.expression} leaves up to ${schedule.longestGapMinutes} ` +
           `minutes between two runs${dst}: set at least ${needed}, or the not-running alarm fires between runs` +
@@ -502,7 +463,7 @@ function checkNoCheckWindow(c: Checker, config: StackConfig, now: Date): void {
     }
   }
   if (config.schedule.kind === 'rate' && config.schedule.intervalMinutes > MAX_ALARM_WINDOW_MINUTES) {
-    c.error(
+    c.issue(
       'schedule',
       `runs every ${config.schedule.intervalMinutes} minutes; CloudWatch alarms look back at most ` +
         `${MAX_ALARM_WINDOW_MINUTES} minutes (7 days), so no alarm could tell a missing run: schedule at least weekly`,
@@ -512,7 +473,7 @@ function checkNoCheckWindow(c: Checker, config: StackConfig, now: Date): void {
   const window = noCheckWindowMinutes(config);
   const shape = noCheckAlarmShape(config.schedule, window);
   if (shape.periodMinutes * shape.evaluationPeriods <= MAX_ALARM_WINDOW_MINUTES) return;
-  c.error(
+  c.issue(
     'noCheckAlarmMinutes',
     `${config.noCheckAlarmMinutes === undefined ? 'the default (two schedule intervals)' : 'the value'} gives a ` +
       `not-running alarm window of ${window} minutes (${shape.evaluationPeriods} periods of ${shape.periodMinutes}); ` +
@@ -544,7 +505,7 @@ function checkRunFitsLambda(c: Checker, monitor: MonitorConfig): void {
   const needed = runSecondsNeeded(monitor);
   if (needed <= MAX_LAMBDA_TIMEOUT_SECONDS) return;
   const waves = Math.ceil(monitor.accounts.length / monitor.concurrency);
-  c.error(
+  c.issue(
     'deadlineMs',
     `${monitor.accounts.length} accounts, ${monitor.concurrency} at a time, are ${waves} waves of up to ` +
       `${monitor.deadlineMs} ms: ${needed} s with the margin, over Lambda's ${MAX_LAMBDA_TIMEOUT_SECONDS} s ` +
@@ -579,7 +540,7 @@ function checkExternalParameters(c: Checker, monitor: MonitorConfig): void {
       chars += LONGEST_PARAMETER_ARN_PREFIX.length + name.replace(/^\//, '').length + 3;
       if (chars > MAX_EXTERNAL_PARAMETER_POLICY_CHARS) {
         const field = name === account.hashParameter ? 'hashParameter' : 'keyParameter';
-        c.error(
+        c.issue(
           `accounts[${i}].${field}`,
           `parameters outside ${OWNED_PARAMETER_PATH} each need their own ARN in the function's IAM policy, and ` +
             `from this one on they take over ${MAX_EXTERNAL_PARAMETER_POLICY_CHARS} of the 10,240 characters IAM ` +
@@ -593,8 +554,9 @@ function checkExternalParameters(c: Checker, monitor: MonitorConfig): void {
 
 /** Validates the stack configuration; every error names its field path. */
 export function parseStackConfig(input: unknown, now: Date = new Date()): Validated<StackConfig> {
-  const monitor = parseMonitorConfig(input, INFRA_FIELDS);
-  if (!isObject(input)) return monitor.ok ? { ok: false, errors: ['must be a JSON object'] } : monitor;
+  const monitor = parseMonitorConfig(input, { extraFields: INFRA_FIELDS });
+  if (!isObject(input))
+    return monitor.ok ? { ok: false, issues: [{ path: '', message: 'must be a JSON object' }] } : monitor;
   const c = new Checker();
   const schedule = parseSchedule(c, 'schedule', input.schedule, now);
   const digest: ScheduleConfig | false =
@@ -603,13 +565,9 @@ export function parseStackConfig(input: unknown, now: Date = new Date()): Valida
   const chat = parseChatChannels(c, 'chat', input.chat);
   const logRetentionDays = c.number('logRetentionDays', input.logRetentionDays, DEFAULT_LOG_RETENTION_DAYS);
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-    c.error('logRetentionDays', `must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`);
+    c.issue('logRetentionDays', `must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`);
   }
-  let dashboard = true;
-  if (input.dashboard !== undefined) {
-    if (typeof input.dashboard === 'boolean') dashboard = input.dashboard;
-    else c.error('dashboard', `must be true or false, got ${describe(input.dashboard)}`);
-  }
+  const dashboard = c.boolean('dashboard', input.dashboard, true);
   let parameterKmsKeyArn: string | undefined;
   if (input.parameterKmsKeyArn !== undefined) {
     parameterKmsKeyArn = c.string(
@@ -628,7 +586,7 @@ export function parseStackConfig(input: unknown, now: Date = new Date()): Valida
       integer: true,
     });
     if (schedule.kind === 'rate' && noCheckAlarmMinutes < schedule.intervalMinutes) {
-      c.error(
+      c.issue(
         'noCheckAlarmMinutes',
         `must be at least the schedule interval (${schedule.intervalMinutes} minutes), or the alarm fires between runs`,
       );
@@ -637,30 +595,25 @@ export function parseStackConfig(input: unknown, now: Date = new Date()): Valida
     // (A cron with longer gaps is refused for its schedule, below: no window would do.)
     const zone = monitor.ok ? monitor.value.timeZone : undefined;
     const needed = zone === undefined ? schedule.longestGapMinutes : cronWindowNeeded(schedule, zone, now);
-    c.error(
+    c.issue(
       'noCheckAlarmMinutes',
       `is required with a cron schedule: at least its longest gap between two runs (${needed} minutes for ` +
         `${schedule.expression}${needed > schedule.longestGapMinutes ? `, daylight saving in ${zone} included` : ''})`,
     );
   }
-  let tableRemovalPolicy: TableRemovalPolicy = 'retain';
-  if (input.tableRemovalPolicy !== undefined) {
-    if (input.tableRemovalPolicy === 'retain' || input.tableRemovalPolicy === 'destroy') {
-      tableRemovalPolicy = input.tableRemovalPolicy;
-    } else {
-      c.error(
-        'tableRemovalPolicy',
-        `must be "retain" or "destroy", got ${describe(input.tableRemovalPolicy)}`,
-      );
-    }
-  }
+  const tableRemovalPolicy = c.oneOf(
+    'tableRemovalPolicy',
+    input.tableRemovalPolicy,
+    TABLE_REMOVAL_POLICIES,
+    'retain',
+  );
   const maxSilenceHours = c.number('maxSilenceHours', input.maxSilenceHours, DEFAULT_MAX_SILENCE_HOURS, {
     min: 1,
     max: MAX_SILENCE_HOURS_LIMIT,
     integer: true,
   });
-  const errors = [...(monitor.ok ? [] : monitor.errors), ...c.errors];
-  if (!monitor.ok || errors.length > 0) return { ok: false, errors };
+  if (!monitor.ok || !c.ok)
+    return { ok: false, issues: [...(monitor.ok ? [] : monitor.issues), ...c.issues] };
   const config: StackConfig = {
     monitor: monitor.value,
     schedule,
@@ -677,44 +630,7 @@ export function parseStackConfig(input: unknown, now: Date = new Date()): Valida
   checkNoCheckWindow(c, config, now);
   checkExternalParameters(c, config.monitor);
   checkRunFitsLambda(c, config.monitor);
-  if (c.errors.length > 0) return { ok: false, errors: c.errors };
-  return { ok: true, value: config };
+  return c.result(config);
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/**
- * The monitor configuration as the function's monitor-config.json: the validated configuration
- * with every value equal to its default left out, since the function runs the same validator,
- * which puts the defaults back. Spelled out in full each account would take about 400 bytes;
- * compact, 500 accounts stay near 60 KB, which the cold start parses in about a millisecond.
- */
-export function compactMonitorConfig(config: MonitorConfig): Record<string, unknown> {
-  const accounts = config.accounts.map((a) => {
-    const out: Record<string, unknown> = { name: a.name };
-    if (a.credentialsParameter !== defaultCredentialsParameter(a.name))
-      out.credentialsParameter = a.credentialsParameter;
-    if (a.keyParameter !== defaultKeyParameter(a.name)) out.keyParameter = a.keyParameter;
-    if (a.hashParameter !== defaultHashParameter(a.name)) out.hashParameter = a.hashParameter;
-    if (a.baseUrl !== DEFAULT_BASE_URL) out.baseUrl = a.baseUrl;
-    out.thresholds = a.thresholds;
-    // Only the policy fields that differ: the function parses them over the same defaults.
-    const policy = Object.fromEntries(
-      (Object.keys(DEFAULT_POLICY) as (keyof AlertPolicy)[])
-        .filter((key) => !sameJson(a.policy[key], DEFAULT_POLICY[key]))
-        .map((key) => [key, a.policy[key]]),
-    );
-    if (Object.keys(policy).length > 0) out.policy = policy;
-    return out;
-  });
-  const out: Record<string, unknown> = { accounts };
-  if (config.locale !== 'en') out.locale = config.locale;
-  if (config.timeZone !== DEFAULT_TIME_ZONE) out.timeZone = config.timeZone;
-  if (config.concurrency !== DEFAULT_CONCURRENCY) out.concurrency = config.concurrency;
-  if (config.attemptTimeoutMs !== DEFAULT_ATTEMPT_TIMEOUT_MS) out.attemptTimeoutMs = config.attemptTimeoutMs;
-  if (config.deadlineMs !== DEFAULT_DEADLINE_MS) out.deadlineMs = config.deadlineMs;
-  if (config.accountMetrics) out.accountMetrics = true;
-  return out;
-}
+export { compactMonitorConfig } from '../lambda/core/config.js';

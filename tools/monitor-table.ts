@@ -18,6 +18,7 @@ import {
 } from '../lambda/adapters/dynamodb-store.js';
 import type { AlertState } from '../lambda/core/alert-state.js';
 import { decodeHistory, type History } from '../lambda/core/history.js';
+import { type OptionTypes, type ReadOptions, readOptions } from '../lambda/entry/options.js';
 import { withHint } from './cli-output.js';
 
 /**
@@ -304,11 +305,36 @@ export function isMainModule(url: string): boolean {
   }
 }
 
-/** node:util parseArgs errors, one line each, naming the flag. */
-export function argsError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  const flag = /'(-{1,2}[A-Za-z-]+)/.exec(message)?.[1];
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) return `${flag} needs a value`;
-  return message.split('\n')[0] ?? message;
+export interface ToolArgs extends Pick<ReadOptions, 'switches' | 'positionals'> {
+  /** Each string option's value, by name; the last counts when one is given twice. */
+  readonly values: ReadonlyMap<string, string>;
+  /** One line each, naming the flag or argument. */
+  readonly errors: readonly string[];
+}
+
+/**
+ * An operator tool's command line, read by the commands' shared reader; a blank value is none,
+ * except for the options in `mayBeBlank`, which the tool refuses in its own words.
+ */
+export function readToolArgs(
+  argv: readonly string[],
+  options: OptionTypes,
+  {
+    allowPositionals,
+    mayBeBlank = [],
+  }: { readonly allowPositionals: boolean; readonly mayBeBlank?: readonly string[] },
+): ToolArgs {
+  const read = readOptions(argv, options, { allowPositionals });
+  const errors = read.problems.map((p) => {
+    if (p.kind === 'needs-value') return `${p.flag} needs a value`;
+    if (p.kind === 'unknown') return `Unknown option '${p.flag}'`;
+    return `Unexpected argument '${p.argument}': this command takes no positional arguments`;
+  });
+  const values = new Map<string, string>();
+  for (const [name, given] of read.values) {
+    const value = given.at(-1) ?? '';
+    if (value.trim() === '' && !mayBeBlank.includes(name)) errors.push(`--${name} needs a value`);
+    else values.set(name, value);
+  }
+  return { values, switches: read.switches, positionals: read.positionals, errors };
 }

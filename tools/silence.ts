@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { STACK_NAME } from '../infra/balance-monitor-stack.js';
 import type { AlertState } from '../lambda/core/alert-state.js';
 import {
@@ -9,9 +8,9 @@ import {
   parseDuration,
   type Silence,
 } from '../lambda/core/silence.js';
+import type { OptionTypes } from '../lambda/entry/options.js';
 import { printFailure, printUsage, unexpected, wantsJson } from './cli-output.js';
 import {
-  argsError,
   clientsFor,
   findTable,
   isMainModule,
@@ -19,6 +18,7 @@ import {
   type MonitorTable,
   readState,
   readStates,
+  readToolArgs,
   type StateItem,
   staleDays,
   staleNote,
@@ -70,54 +70,43 @@ export type ParsedSilenceArgs =
   | { readonly ok: true; readonly args: SilenceArgs }
   | { readonly ok: false; readonly help: boolean; readonly errors: readonly string[] };
 
+const SILENCE_OPTIONS: OptionTypes = {
+  all: { type: 'boolean' },
+  for: { type: 'string' },
+  until: { type: 'string' },
+  reason: { type: 'string' },
+  list: { type: 'boolean' },
+  clear: { type: 'boolean' },
+  stack: { type: 'string' },
+  table: { type: 'string' },
+  region: { type: 'string' },
+  'max-hours': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
 export function parseSilenceArgs(argv: readonly string[]): ParsedSilenceArgs {
-  let values: {
-    all?: boolean;
-    for?: string;
-    until?: string;
-    reason?: string;
-    list?: boolean;
-    clear?: boolean;
-    stack?: string;
-    table?: string;
-    region?: string;
-    'max-hours'?: string;
-    json?: boolean;
-    help?: boolean;
+  // A blank --reason is refused below, in words of its own.
+  const read = readToolArgs(argv, SILENCE_OPTIONS, { allowPositionals: true, mayBeBlank: ['reason'] });
+  if (read.switches.has('help')) return { ok: false, help: true, errors: [] };
+  if (read.errors.length > 0) return { ok: false, help: false, errors: read.errors };
+  const { positionals } = read;
+  const values = {
+    for: read.values.get('for'),
+    until: read.values.get('until'),
+    reason: read.values.get('reason'),
+    stack: read.values.get('stack'),
+    table: read.values.get('table'),
+    region: read.values.get('region'),
+    'max-hours': read.values.get('max-hours'),
+    all: read.switches.has('all'),
+    list: read.switches.has('list'),
+    clear: read.switches.has('clear'),
+    json: read.switches.has('json'),
   };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      options: {
-        all: { type: 'boolean' },
-        for: { type: 'string' },
-        until: { type: 'string' },
-        reason: { type: 'string' },
-        list: { type: 'boolean' },
-        clear: { type: 'boolean' },
-        stack: { type: 'string' },
-        table: { type: 'string' },
-        region: { type: 'string' },
-        'max-hours': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (error) {
-    return { ok: false, help: false, errors: [argsError(error)] };
-  }
-  if (values.help) return { ok: false, help: true, errors: [] };
   const errors: string[] = [];
-  for (const flag of ['stack', 'table', 'region', 'for', 'until', 'max-hours'] as const) {
-    const value = values[flag];
-    if (value !== undefined && (value.trim() === '' || value.startsWith('--')))
-      errors.push(`--${flag} needs a value`);
-  }
   let maxHours: number | undefined;
-  if (values['max-hours'] !== undefined && errors.length === 0) {
+  if (values['max-hours'] !== undefined) {
     maxHours = Number(values['max-hours']);
     if (!Number.isInteger(maxHours) || maxHours < 1 || maxHours > MAX_SILENCE_HOURS_LIMIT) {
       errors.push(`--max-hours must be a whole number of hours from 1 to ${MAX_SILENCE_HOURS_LIMIT}`);

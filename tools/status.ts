@@ -1,16 +1,16 @@
-import { parseArgs } from 'node:util';
 import { STACK_NAME } from '../infra/balance-monitor-stack.js';
 import type { AlertState } from '../lambda/core/alert-state.js';
 import { forecastFromHistory } from '../lambda/core/history.js';
 import { isSilenced } from '../lambda/core/silence.js';
+import type { OptionTypes } from '../lambda/entry/options.js';
 import { printFailure, printUsage, unexpected, wantsJson } from './cli-output.js';
 import {
-  argsError,
   clientsFor,
   findTable,
   isMainModule,
   type Location,
   readStates,
+  readToolArgs,
   type StateItem,
   staleDays,
   staleNote,
@@ -40,41 +40,30 @@ export type ParsedStatusArgs =
       readonly json: boolean;
     };
 
+const STATUS_OPTIONS: OptionTypes = {
+  stack: { type: 'string' },
+  table: { type: 'string' },
+  region: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
 export function parseStatusArgs(argv: readonly string[]): ParsedStatusArgs {
   const json = wantsJson(argv);
-  try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        stack: { type: 'string' },
-        table: { type: 'string' },
-        region: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help) return { ok: false, help: true, errors: [], json };
-    const errors: string[] = [];
-    for (const flag of ['stack', 'table', 'region'] as const) {
-      const value = values[flag];
-      if (value !== undefined && (value.trim() === '' || value.startsWith('--')))
-        errors.push(`--${flag} needs a value`);
-    }
-    if (errors.length > 0) return { ok: false, help: false, errors, json };
-    return {
-      ok: true,
-      args: {
-        stack: values.stack ?? STACK_NAME,
-        json: values.json ?? false,
-        ...(values.table === undefined ? {} : { table: values.table }),
-        ...(values.region === undefined ? {} : { region: values.region }),
-      },
-    };
-  } catch (error) {
-    return { ok: false, help: false, errors: [argsError(error)], json };
-  }
+  const read = readToolArgs(argv, STATUS_OPTIONS, { allowPositionals: false });
+  if (read.switches.has('help')) return { ok: false, help: true, errors: [], json };
+  if (read.errors.length > 0) return { ok: false, help: false, errors: read.errors, json };
+  const table = read.values.get('table');
+  const region = read.values.get('region');
+  return {
+    ok: true,
+    args: {
+      stack: read.values.get('stack') ?? STACK_NAME,
+      json: read.switches.has('json'),
+      ...(table === undefined ? {} : { table }),
+      ...(region === undefined ? {} : { region }),
+    },
+  };
 }
 
 /** One account's line of the status, as `--json` prints it. */

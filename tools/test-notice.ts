@@ -3,6 +3,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { STACK_NAME } from '../infra/balance-monitor-stack.js';
 import { awsErrorMessage, awsErrorName } from '../lambda/adapters/aws-error.js';
 import { TEST_NOTICE_ACTION, type TestNoticeResult } from '../lambda/core/test-notice.js';
+import { type OptionTypes, readOptions } from '../lambda/entry/options.js';
 import { printFailure, printUsage, unexpected, wantsJson, withHint } from './cli-output.js';
 import { isMainModule, type ToolErrorKind } from './monitor-table.js';
 
@@ -26,32 +27,25 @@ export type ParsedArgs =
   | { readonly ok: true; readonly args: TestNoticeArgs }
   | { readonly ok: false; readonly help: boolean; readonly errors: readonly string[] };
 
+const TEST_NOTICE_OPTIONS: OptionTypes = {
+  stack: { type: 'string' },
+  region: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
 export function parseTestNoticeArgs(argv: readonly string[]): ParsedArgs {
-  const errors: string[] = [];
-  let stack = STACK_NAME;
-  let region: string | undefined;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') return { ok: false, help: true, errors: [] };
-    if (arg === '--json') {
-      json = true;
-      continue;
-    }
-    if (arg === '--stack' || arg === '--region') {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) {
-        errors.push(`${arg} needs a value`);
-        continue;
-      }
-      i++;
-      if (arg === '--stack') stack = value;
-      else region = value;
-      continue;
-    }
-    errors.push(`unknown argument ${JSON.stringify(arg)}`);
-  }
+  const read = readOptions(argv, TEST_NOTICE_OPTIONS, { allowPositionals: false });
+  if (read.switches.has('help')) return { ok: false, help: true, errors: [] };
+  const errors = read.problems.map((p) =>
+    p.kind === 'needs-value'
+      ? `${p.flag} needs a value`
+      : `unknown argument ${JSON.stringify(p.kind === 'unknown' ? p.flag : p.argument)}`,
+  );
   if (errors.length > 0) return { ok: false, help: false, errors };
+  const stack = read.values.get('stack')?.at(-1) ?? STACK_NAME;
+  const region = read.values.get('region')?.at(-1);
+  const json = read.switches.has('json');
   return {
     ok: true,
     args: { stack, ...(region === undefined ? {} : { region }), ...(json ? { json } : {}) },

@@ -2,11 +2,14 @@ import {
   Checker,
   DEFAULT_ATTEMPT_TIMEOUT_MS,
   DEFAULT_BASE_URL,
+  formatIssue,
   parseBaseUrl,
   parseThresholds,
   type Thresholds,
+  withoutUserinfo,
 } from '../core/config.js';
 import type { Credentials } from '../core/types.js';
+import { type OptionTypes, readOptions } from './options.js';
 
 /**
  * The local command's flags and environment, read into one request. Pure: argv and the
@@ -79,40 +82,44 @@ const THRESHOLD_FLAGS = {
 } as const;
 type ThresholdFlag = keyof typeof THRESHOLD_FLAGS;
 
-const VALUE_FLAGS = ['--base-url', '--timeout-ms', '--attempt-timeout-ms', ...Object.keys(THRESHOLD_FLAGS)];
-const SWITCHES = ['--json', '--help', '-h'];
+const FLAG_OF_PATH: ReadonlyMap<string, string> = new Map(
+  Object.entries(THRESHOLD_FLAGS).map(([flag, [level, measure]]) => [`${level}.${measure}`, flag]),
+);
+/** The shared validator speaks of `warning.amount`; the command's user typed `--warning-amount`. */
+const flagName = (path: string): string => FLAG_OF_PATH.get(path) ?? path;
+
+const OPTIONS: OptionTypes = {
+  'base-url': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'attempt-timeout-ms': { type: 'string' },
+  'warning-amount': { type: 'string' },
+  'critical-amount': { type: 'string' },
+  'warning-sms': { type: 'string' },
+  'critical-sms': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
 const NUMERAL = /^-?\d+(\.\d+)?$/;
 
 export function parseCommand(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Command {
+  const read = readOptions(argv, OPTIONS, { allowPositionals: false });
+  const problems: string[] = read.problems.map((p) => {
+    if (p.kind === 'needs-value') return `${p.flag} needs a value`;
+    if (p.kind === 'unknown') return `unknown option ${printable(p.flag)}`;
+    return `unexpected argument ${printable(p.argument)}`;
+  });
   const values = new Map<string, string>();
-  const switches = new Set<string>();
-  const problems: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (SWITCHES.includes(flag) && flag === arg) {
-      switches.add(flag === '-h' ? '--help' : flag);
-    } else if (VALUE_FLAGS.includes(flag)) {
-      // A value never starts with "--": `--warning-amount --json` lacks a value, and --json still counts.
-      const next = flag === arg ? argv[i + 1] : arg.slice(eq + 1);
-      const value = next === undefined || next.startsWith('--') ? undefined : next;
-      if (flag === arg && value !== undefined) i++;
-      if (value === undefined) problems.push(`${flag} needs a value`);
-      else if (values.has(flag)) problems.push(`${flag} is given twice`);
-      else values.set(flag, value);
-    } else {
-      problems.push(
-        arg.startsWith('-') ? `unknown option ${printable(flag)}` : `unexpected argument ${printable(arg)}`,
-      );
-    }
+  for (const [name, given] of read.values) {
+    const [first] = given;
+    if (given.length > 1) problems.push(`--${name} is given twice`);
+    else if (first !== undefined) values.set(`--${name}`, first);
   }
   // Asked for anywhere on the line, even where it would be an option's value or malformed.
-  const json = switches.has('--json') || argv.some((arg) => arg === '--json' || arg.startsWith('--json='));
-  if (switches.has('--help') && problems.length === 0) return { kind: 'help', json };
+  const json = argv.some((arg) => arg === '--json' || arg.startsWith('--json='));
+  if (read.switches.has('help') && problems.length === 0) return { kind: 'help', json };
 
   const rawKey = env[KEY_VARIABLE];
   const rawHash = env[HASH_VARIABLE];
@@ -120,12 +127,12 @@ export function parseCommand(
   // A variable that is set is meant: only with neither set (and no --base-url) is the sandbox checked.
   const sandbox = rawKey === undefined && rawHash === undefined && rawBaseUrl === undefined;
 
-  const c = new Checker();
+  const c = new Checker(flagName);
   const baseUrl = parseBaseUrl(c, '--base-url', rawBaseUrl);
   const thresholds = thresholdsOf(values, c, problems);
   const timeoutMs = timeoutOf('--timeout-ms', values.get('--timeout-ms'), DEFAULT_TIMEOUT_MS, problems);
   const attemptTimeoutMs = attemptTimeoutOf(values.get('--attempt-timeout-ms'), timeoutMs, problems);
-  problems.push(...c.errors.map(flagNames));
+  problems.push(...c.issues.map((issue) => formatIssue(issue, flagName)));
   const key = credentialOf(KEY_VARIABLE, rawKey, 'key', sandbox, problems);
   const hash = credentialOf(HASH_VARIABLE, rawHash, 'hash', sandbox, problems);
   if (problems.length > 0) return { kind: 'usage-error', json, message: problems.join('; ') };
@@ -193,15 +200,9 @@ function attemptTimeoutOf(text: string | undefined, timeoutMs: number, problems:
   return ms;
 }
 
-/** The shared validator speaks of `warning.amount`; the command's user typed `--warning-amount`. */
-function flagNames(error: string): string {
-  return error.replace(/^\./, '').replace(/\b(warning|critical)\.(amount|sms)\b/g, '--$1-$2');
-}
-
 /** An argument quoted for an error line: bounded, one line, and never a URL's user name or password. */
 function printable(text: string): string {
-  const withoutUserinfo = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters must not reach the output
-  const clean = withoutUserinfo.replace(/[\u0000-\u001f\u007f]/g, '?');
+  const clean = withoutUserinfo(text).replace(/[\u0000-\u001f\u007f]/g, '?');
   return JSON.stringify(clean.length > 40 ? `${clean.slice(0, 40)}…` : clean);
 }

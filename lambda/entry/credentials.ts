@@ -7,9 +7,11 @@ import {
   defaultCredentialsParameter,
   defaultHashParameter,
   defaultKeyParameter,
+  formatIssue,
   parseMonitorConfig,
 } from '../core/config.js';
 import { createRedactor } from '../core/redact.js';
+import { type OptionTypes, readOptions } from './options.js';
 
 /**
  * `npm run credentials -- <account>`: stores an account's API key and hash in one SSM
@@ -78,43 +80,45 @@ export interface CredentialsCommand {
   readonly region?: string;
 }
 
+const OPTIONS: OptionTypes = {
+  'credentials-parameter': { type: 'string' },
+  'key-parameter': { type: 'string' },
+  'hash-parameter': { type: 'string' },
+  'kms-key-id': { type: 'string' },
+  region: { type: 'string' },
+  pair: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** The configuration's paths of the fields the arguments set, as the command's user typed them. */
+const ARGUMENT_OF_PATH: Readonly<Record<string, string>> = {
+  'accounts[0].name': 'account',
+  'accounts[0].credentialsParameter': '--credentials-parameter',
+  'accounts[0].keyParameter': '--key-parameter',
+  'accounts[0].hashParameter': '--hash-parameter',
+};
+const argumentName = (path: string): string => ARGUMENT_OF_PATH[path] ?? path;
+
 /** The arguments, checked with the monitor configuration's own rules for names. */
 export function parseCredentialsArgs(
   argv: readonly string[],
 ): { ok: true; command: CredentialsCommand } | { ok: false; help: boolean; errors: string[] } {
+  const read = readOptions(argv, OPTIONS);
+  if (read.switches.has('help')) return { ok: false, help: true, errors: [] };
+  const errors = read.problems.map((p) =>
+    p.kind === 'needs-value'
+      ? `${p.flag} needs a value`
+      : `unknown option ${JSON.stringify(p.kind === 'unknown' ? p.flag : p.argument)}`,
+  );
+  // The last of a flag given twice counts; an empty value is none.
   const flags = new Map<string, string>();
-  const positional: string[] = [];
-  const errors: string[] = [];
-  const known = [
-    '--credentials-parameter',
-    '--key-parameter',
-    '--hash-parameter',
-    '--kms-key-id',
-    '--region',
-  ];
-  let pair = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--help' || arg === '-h') return { ok: false, help: true, errors: [] };
-    if (arg === '--pair') {
-      pair = true;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (known.includes(flag)) {
-      const value = flag === arg ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined || value === '' || (flag === arg && value.startsWith('--'))) {
-        errors.push(`${flag} needs a value`);
-      } else {
-        flags.set(flag, value);
-      }
-    } else if (arg.startsWith('-')) {
-      errors.push(`unknown option ${JSON.stringify(flag)}`);
-    } else {
-      positional.push(arg);
-    }
+  for (const [name, given] of read.values) {
+    const value = given.at(-1);
+    if (value === undefined || value === '') errors.push(`--${name} needs a value`);
+    else flags.set(`--${name}`, value);
   }
+  const pair = read.switches.has('pair');
+  const positional = read.positionals;
   if (positional.length === 0) errors.push('the account name is missing');
   if (positional.length > 1) {
     errors.push(
@@ -135,30 +139,25 @@ export function parseCredentialsArgs(
   }
   if (errors.length > 0) return { ok: false, help: false, errors };
 
-  const validated = parseMonitorConfig({
-    accounts: [
-      {
-        name: account,
-        credentialsParameter,
-        keyParameter,
-        hashParameter,
-        thresholds: { warning: { amount: 0 } },
-      },
-    ],
-  });
+  const validated = parseMonitorConfig(
+    {
+      accounts: [
+        {
+          name: account,
+          credentialsParameter,
+          keyParameter,
+          hashParameter,
+          thresholds: { warning: { amount: 0 } },
+        },
+      ],
+    },
+    { name: argumentName },
+  );
   if (!validated.ok) {
-    const names: Record<string, string> = {
-      name: 'account',
-      credentialsParameter: '--credentials-parameter',
-      keyParameter: '--key-parameter',
-      hashParameter: '--hash-parameter',
-    };
     return {
       ok: false,
       help: false,
-      errors: validated.errors.map((e) =>
-        e.replace(/accounts\[0\]\.(\w+)/g, (_, field: string) => names[field] ?? field),
-      ),
+      errors: validated.issues.map((issue) => formatIssue(issue, argumentName)),
     };
   }
   const kmsKeyId = flags.get('--kms-key-id');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type MonitorConfig, parseMonitorConfig } from '../core/config.js';
+import { ConfigError, type Issue, type MonitorConfig, parseMonitorConfig } from '../core/config.js';
 
 /** What the function needs from its environment, validated once per cold start. */
 export interface Environment {
@@ -41,42 +41,53 @@ export function readEnvironment(
   env: Readonly<Record<string, string | undefined>>,
   read: ReadText = readText,
 ): Environment {
-  const errors: string[] = [];
+  const issues: Issue[] = [];
   let config: MonitorConfig | undefined;
   const taskRoot = env.LAMBDA_TASK_ROOT;
   if (!taskRoot) {
-    errors.push(
-      `LAMBDA_TASK_ROOT: is not set (Lambda sets it to the directory holding ${MONITOR_CONFIG_FILE})`,
-    );
+    issues.push({
+      path: 'LAMBDA_TASK_ROOT',
+      message: `is not set (Lambda sets it to the directory holding ${MONITOR_CONFIG_FILE})`,
+    });
   } else {
     const rawConfig = read(path.join(taskRoot, MONITOR_CONFIG_FILE));
     if (rawConfig === undefined) {
-      errors.push(
-        `${MONITOR_CONFIG_FILE}: is missing from the function's code (the stack writes it at synth)`,
-      );
+      issues.push({
+        path: MONITOR_CONFIG_FILE,
+        message: `is missing from the function's code (the stack writes it at synth)`,
+      });
     } else {
       let parsed: unknown;
       try {
         parsed = JSON.parse(rawConfig);
       } catch {
-        errors.push(`${MONITOR_CONFIG_FILE}: is not valid JSON`);
+        issues.push({ path: MONITOR_CONFIG_FILE, message: `is not valid JSON` });
       }
       if (parsed !== undefined) {
         const result = parseMonitorConfig(parsed);
         if (result.ok) config = result.value;
-        else errors.push(...result.errors.map((e) => `${MONITOR_CONFIG_FILE} ${e}`));
+        else
+          issues.push(
+            ...result.issues.map((i) => ({ ...i, path: `${MONITOR_CONFIG_FILE} ${i.path}`.trim() })),
+          );
       }
     }
   }
   const topicArn = env.TOPIC_ARN ?? '';
   if (!TOPIC_ARN.test(topicArn))
-    errors.push(`TOPIC_ARN: must be an SNS topic ARN, got ${JSON.stringify(topicArn)}`);
+    issues.push({ path: 'TOPIC_ARN', message: `must be an SNS topic ARN, got ${JSON.stringify(topicArn)}` });
   const chatTopicArn = env.CHAT_TOPIC_ARN;
   if (chatTopicArn !== undefined && !TOPIC_ARN.test(chatTopicArn))
-    errors.push(`CHAT_TOPIC_ARN: must be an SNS topic ARN when set, got ${JSON.stringify(chatTopicArn)}`);
+    issues.push({
+      path: 'CHAT_TOPIC_ARN',
+      message: `must be an SNS topic ARN when set, got ${JSON.stringify(chatTopicArn)}`,
+    });
   const tableName = env.TABLE_NAME ?? '';
   if (!TABLE_NAME.test(tableName))
-    errors.push(`TABLE_NAME: must be a DynamoDB table name, got ${JSON.stringify(tableName)}`);
-  if (errors.length > 0 || !config) throw new ConfigError('function environment', errors);
+    issues.push({
+      path: 'TABLE_NAME',
+      message: `must be a DynamoDB table name, got ${JSON.stringify(tableName)}`,
+    });
+  if (issues.length > 0 || !config) throw new ConfigError('function environment', issues);
   return { config, topicArn, ...(chatTopicArn === undefined ? {} : { chatTopicArn }), tableName };
 }

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { credentialParameterNames, DEFAULT_POLICY, parseMonitorConfig } from '../../lambda/core/config.js';
+import {
+  credentialParameterNames,
+  DEFAULT_POLICY,
+  formatIssue,
+  parseMonitorConfig,
+} from '../../lambda/core/config.js';
 
 const account = { name: 'main', thresholds: { warning: { amount: 100 }, critical: { amount: 25 } } };
 
 function errorsOf(input: unknown): string[] {
   const result = parseMonitorConfig(input);
-  return result.ok ? [] : result.errors;
+  return result.ok ? [] : result.issues.map((issue) => formatIssue(issue));
 }
 
 describe('parseMonitorConfig', () => {

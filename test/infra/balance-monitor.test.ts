@@ -1153,8 +1153,11 @@ describe('configuration errors at synth', () => {
         }),
     ).toThrow(
       new ConfigError('BalanceMonitor props', [
-        'accounts[0].thresholds: at least one threshold is needed (warning or critical, amount or sms)',
-        'subscriptions[0].sms: must be E.164 like +905551112233, got "+90"',
+        {
+          path: 'accounts[0].thresholds',
+          message: 'at least one threshold is needed (warning or critical, amount or sms)',
+        },
+        { path: 'subscriptions[0].sms', message: 'must be E.164 like +905551112233, got "+90"' },
       ]),
     );
   });

@@ -11,6 +11,7 @@ import {
   writeMonitorConfig,
 } from '../../infra/bundle.js';
 import { compactMonitorConfig, parseStackConfig } from '../../infra/config.js';
+import { formatIssue } from '../../lambda/core/config.js';
 import { EXAMPLE_CONFIG } from './fixture.js';
 
 let outdir: string;
@@ -20,7 +21,7 @@ beforeAll(() => {
   outdir = mkdtempSync(path.join(tmpdir(), 'balance-monitor-bundle-'));
   bundle = bundleHandler(outdir);
   const config = parseStackConfig(EXAMPLE_CONFIG);
-  if (!config.ok) throw new Error(config.errors.join('\n'));
+  if (!config.ok) throw new Error(config.issues.map((i) => formatIssue(i)).join('\n'));
   writeMonitorConfig(outdir, JSON.stringify(compactMonitorConfig(config.value.monitor)));
 });
 

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BalanceMonitorStack } from '../../infra/balance-monitor-stack.js';
 import { configurationName } from '../../infra/chat-channels.js';
 import { parseStackConfig } from '../../infra/config.js';
+import { formatIssue } from '../../lambda/core/config.js';
 import {
   buildStack,
   EXAMPLE_CONFIG,
@@ -181,7 +182,7 @@ describe('chat configuration names', () => {
 describe('chat configuration', () => {
   const errorsOf = (chat: unknown) => {
     const result = parseStackConfig({ ...EXAMPLE_CONFIG, chat });
-    return result.ok ? [] : result.errors;
+    return result.ok ? [] : result.issues.map((issue) => formatIssue(issue));
   };
 
   it('accepts a Slack and a Teams channel', () => {

@@ -8,21 +8,24 @@ import {
   runPeriodMinutes,
   type StackConfig,
 } from '../../infra/config.js';
-import { DEFAULT_POLICY, parseMonitorConfig } from '../../lambda/core/config.js';
+import { DEFAULT_POLICY, formatIssue, parseMonitorConfig } from '../../lambda/core/config.js';
 
 const ACCOUNT = { name: 'main', thresholds: { warning: { amount: 100 }, critical: { amount: 25 } } };
 const base = (overrides: Record<string, unknown> = {}) => ({ accounts: [ACCOUNT], ...overrides });
 
 function valid(input: unknown): StackConfig {
   const result = parseStackConfig(input);
-  if (!result.ok) throw new Error(`expected a valid configuration, got:\n${result.errors.join('\n')}`);
+  if (!result.ok)
+    throw new Error(
+      `expected a valid configuration, got:\n${result.issues.map((i) => formatIssue(i)).join('\n')}`,
+    );
   return result.value;
 }
 
 function errorsOf(input: unknown): string[] {
   const result = parseStackConfig(input);
   if (result.ok) throw new Error('expected the configuration to be rejected');
-  return result.errors;
+  return result.issues.map((issue) => formatIssue(issue));
 }
 
 describe('stack configuration defaults', () => {

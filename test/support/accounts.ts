@@ -1,6 +1,7 @@
 import {
   type AccountConfig,
   DEFAULT_POLICY,
+  formatIssue,
   type MonitorConfig,
   parseMonitorConfig,
 } from '../../lambda/core/config.js';
@@ -22,6 +23,6 @@ export function testAccount(overrides: Partial<AccountConfig> = {}): AccountConf
 /** A validated monitor configuration for the given raw input; throws on invalid input. */
 export function testConfig(input: Record<string, unknown>): MonitorConfig {
   const result = parseMonitorConfig(input);
-  if (!result.ok) throw new Error(result.errors.join('\n'));
+  if (!result.ok) throw new Error(result.issues.map((i) => formatIssue(i)).join('\n'));
   return result.value;
 }

@@ -195,6 +195,15 @@ describe('npm run status arguments', () => {
     expect(parsed).toEqual({ ok: false, help: false, errors: ['--table needs a value'], json: true });
   });
 
+  it('a blank --region is an error naming the flag', () => {
+    expect(parseStatusArgs(['--region='])).toEqual({
+      ok: false,
+      help: false,
+      errors: ['--region needs a value'],
+      json: false,
+    });
+  });
+
   it('defaults to the stack the app deploys, without --json', () => {
     expect(parseStatusArgs([])).toEqual({ ok: true, args: { stack: STACK, json: false } });
   });

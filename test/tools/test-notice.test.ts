@@ -198,6 +198,13 @@ describe('test-notice arguments', () => {
     });
   });
 
+  it('take --stack=NAME and --region=R written with =', () => {
+    expect(parseTestNoticeArgs(['--stack=Other', '--region=eu-west-1'])).toEqual({
+      ok: true,
+      args: { stack: 'Other', region: 'eu-west-1' },
+    });
+  });
+
   it('refuse unknown arguments and a flag without its value', () => {
     expect(parseTestNoticeArgs(['--stak', 'x', '--region'])).toEqual({
       ok: false,
