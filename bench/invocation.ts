@@ -1,18 +1,13 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import {
-  accountPartitionKey,
-  createDynamoDbStateStore,
-  PARTITION_KEY,
-  SORT_KEY,
-  STATE_SORT_KEY,
-} from '../lambda/adapters/dynamodb-store.js';
+import { createDynamoDbStateStore } from '../lambda/adapters/dynamodb-store.js';
 import {
   type ProviderServer,
   SANDBOX_BALANCE,
   startProviderServer,
 } from '../lambda/adapters/sandbox-provider.js';
+import { accountPartitionKey, PARTITION_KEY, SORT_KEY, STATE_SORT_KEY } from '../lambda/core/contract.js';
 import type { Sample } from '../lambda/core/forecast-types.js';
 import { historyFromSamples } from '../lambda/core/history.js';
 import { type LocalDynamoDb, startDynalite } from '../test/support/dynalite.js';

@@ -28,9 +28,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambda/adapters/dynamodb-store.js';
 import { ConfigError, credentialParameterNames, type MonitorConfig, orThrow } from '../lambda/core/config.js';
-import { DIGEST_ACTION } from '../lambda/core/digest.js';
+import {
+  DIGEST_ACTION,
+  ENV,
+  OUTPUTS,
+  PARTITION_KEY,
+  SORT_KEY,
+  TTL_ATTRIBUTE,
+} from '../lambda/core/contract.js';
 import { TOPIC_DISPLAY_NAME } from '../lambda/core/gsm.js';
 import { INFO_SEVERITY, TEST_SEVERITY } from '../lambda/core/notification.js';
 import { AlarmNotices, monitoredAlarmName } from './alarm-notices.js';
@@ -297,9 +303,9 @@ export class BalanceMonitor extends Construct {
       role,
       logGroup: this.logGroup,
       environment: {
-        TOPIC_ARN: this.topic.topicArn,
-        ...(this.chat ? { CHAT_TOPIC_ARN: this.chat.topic.topicArn } : {}),
-        TABLE_NAME: this.table.tableName,
+        [ENV.topicArn]: this.topic.topicArn,
+        ...(this.chat ? { [ENV.chatTopicArn]: this.chat.topic.topicArn } : {}),
+        [ENV.tableName]: this.table.tableName,
       },
     });
     Validations.of(role).acknowledge({
@@ -475,37 +481,37 @@ export class BalanceMonitor extends Construct {
         fn: this.fn,
         logGroup: this.logGroup,
       }).dashboard;
-      new CfnOutput(this, 'DashboardUrl', {
+      new CfnOutput(this, OUTPUTS.dashboardUrl, {
         description:
           'The CloudWatch dashboard (about 3 USD a month beyond the first three dashboards of the account).',
         value: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards:name=${prefix}`,
       });
     }
 
-    new CfnOutput(this, 'TopicArn', {
+    new CfnOutput(this, OUTPUTS.topicArn, {
       description: 'Subscribe more recipients here; notices carry the attributes severity, account and kind.',
       value: this.topic.topicArn,
     });
     if (this.chat) {
-      new CfnOutput(this, 'ChatTopicArn', {
+      new CfnOutput(this, OUTPUTS.chatTopicArn, {
         description:
           'Only the chat channels subscribe here: publish Amazon Q Developer custom notifications only.',
         value: this.chat.topic.topicArn,
       });
     }
-    new CfnOutput(this, 'TableName', {
+    new CfnOutput(this, OUTPUTS.tableName, {
       description: 'Alert state and balance samples.',
       value: this.table.tableName,
     });
-    new CfnOutput(this, 'FunctionName', {
+    new CfnOutput(this, OUTPUTS.functionName, {
       description: 'Run one check now: aws lambda invoke --function-name <this> out.json',
       value: this.fn.functionName,
     });
-    new CfnOutput(this, 'MaxSilenceHours', {
+    new CfnOutput(this, OUTPUTS.maxSilenceHours, {
       description: 'The longest silence npm run silence accepts (maxSilenceHours in the configuration).',
       value: String(config.maxSilenceHours),
     });
-    new CfnOutput(this, 'CredentialParameters', {
+    new CfnOutput(this, OUTPUTS.credentialParameters, {
       description:
         "Store each account's key and hash as SecureStrings before the first run: npm run credentials -- <account> " +
         '(or aws ssm put-parameter --type SecureString --overwrite --name <name> --value <from a file, not the shell>).',

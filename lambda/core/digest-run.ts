@@ -1,5 +1,6 @@
 import type { MonitorConfig } from './config.js';
-import { DIGEST_ACTION, digestFigures, renderDigest } from './digest.js';
+import { DIGEST_ACTION } from './contract.js';
+import { digestFigures, renderDigest } from './digest.js';
 import type { DigestLedger, DigestMark, Notifier, StateStore, StoredState } from './ports.js';
 import { describeError } from './run-checks.js';
 

@@ -1,6 +1,7 @@
 import { noticesInWeek } from './alert-state.js';
 import { chatNoticeOf } from './chat-notice.js';
 import type { AccountConfig, Locale } from './config.js';
+import { DIGEST_ACTION } from './contract.js';
 import type { DigestAccountFigures, DigestFigures, DigestTotals } from './digest-types.js';
 import { fitSms, foldToAscii, SMS_BUDGET } from './gsm.js';
 import {
@@ -23,7 +24,6 @@ import { WEBHOOK_SCHEMA_ID, type WebhookNotice } from './webhook-notice.js';
  * most DIGEST_LISTED of them, and totals over all. Pure: the states and the time come in.
  */
 
-export const DIGEST_ACTION = 'digest';
 /** More lines than a person reads at a glance; the totals cover the rest. */
 export const DIGEST_LISTED = 10;
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type MonitorConfig, parseMonitorConfig } from '../core/config.js';
+import { ENV, MONITOR_CONFIG_FILE } from '../core/contract.js';
 
 /** What the function needs from its environment, validated once per cold start. */
 export interface Environment {
@@ -11,15 +12,8 @@ export interface Environment {
   readonly tableName: string;
 }
 
-/**
- * The monitor configuration travels in the function's asset, next to index.mjs: Lambda's 4 KB of
- * environment variables hold about 30 accounts, the asset any number. The stack writes it at
- * synth (infra/bundle.ts), so a changed configuration is a changed asset and a new deployment.
- */
-export const MONITOR_CONFIG_FILE = 'monitor-config.json';
-
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+const TOPIC_ARN_SHAPE = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const TABLE_NAME_SHAPE = /^[A-Za-z0-9_.-]{3,255}$/;
 
 /** Reads a file as UTF-8, or undefined when there is none. */
 export type ReadText = (file: string) => string | undefined;
@@ -43,10 +37,10 @@ export function readEnvironment(
 ): Environment {
   const errors: string[] = [];
   let config: MonitorConfig | undefined;
-  const taskRoot = env.LAMBDA_TASK_ROOT;
+  const taskRoot = env[ENV.taskRoot];
   if (!taskRoot) {
     errors.push(
-      `LAMBDA_TASK_ROOT: is not set (Lambda sets it to the directory holding ${MONITOR_CONFIG_FILE})`,
+      `${ENV.taskRoot}: is not set (Lambda sets it to the directory holding ${MONITOR_CONFIG_FILE})`,
     );
   } else {
     const rawConfig = read(path.join(taskRoot, MONITOR_CONFIG_FILE));
@@ -68,15 +62,17 @@ export function readEnvironment(
       }
     }
   }
-  const topicArn = env.TOPIC_ARN ?? '';
-  if (!TOPIC_ARN.test(topicArn))
-    errors.push(`TOPIC_ARN: must be an SNS topic ARN, got ${JSON.stringify(topicArn)}`);
-  const chatTopicArn = env.CHAT_TOPIC_ARN;
-  if (chatTopicArn !== undefined && !TOPIC_ARN.test(chatTopicArn))
-    errors.push(`CHAT_TOPIC_ARN: must be an SNS topic ARN when set, got ${JSON.stringify(chatTopicArn)}`);
-  const tableName = env.TABLE_NAME ?? '';
-  if (!TABLE_NAME.test(tableName))
-    errors.push(`TABLE_NAME: must be a DynamoDB table name, got ${JSON.stringify(tableName)}`);
+  const topicArn = env[ENV.topicArn] ?? '';
+  if (!TOPIC_ARN_SHAPE.test(topicArn))
+    errors.push(`${ENV.topicArn}: must be an SNS topic ARN, got ${JSON.stringify(topicArn)}`);
+  const chatTopicArn = env[ENV.chatTopicArn];
+  if (chatTopicArn !== undefined && !TOPIC_ARN_SHAPE.test(chatTopicArn))
+    errors.push(
+      `${ENV.chatTopicArn}: must be an SNS topic ARN when set, got ${JSON.stringify(chatTopicArn)}`,
+    );
+  const tableName = env[ENV.tableName] ?? '';
+  if (!TABLE_NAME_SHAPE.test(tableName))
+    errors.push(`${ENV.tableName}: must be a DynamoDB table name, got ${JSON.stringify(tableName)}`);
   if (errors.length > 0 || !config) throw new ConfigError('function environment', errors);
   return { config, topicArn, ...(chatTopicArn === undefined ? {} : { chatTopicArn }), tableName };
 }

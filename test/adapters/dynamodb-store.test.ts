@@ -9,18 +9,17 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dynamoItemBytes } from '../../bench/cost.js';
+import { createDynamoDbStateStore, StateStoreError } from '../../lambda/adapters/dynamodb-store.js';
+import type { AlertState } from '../../lambda/core/alert-state.js';
 import {
   accountPartitionKey,
-  createDynamoDbStateStore,
   HISTORY_ATTRIBUTE,
   PARTITION_KEY,
   SORT_KEY,
   STATE_SORT_KEY,
-  StateStoreError,
   sampleSortKey,
   TTL_ATTRIBUTE,
-} from '../../lambda/adapters/dynamodb-store.js';
-import type { AlertState } from '../../lambda/core/alert-state.js';
+} from '../../lambda/core/contract.js';
 import type { Sample } from '../../lambda/core/forecast-types.js';
 import {
   EMPTY_HISTORY,
