@@ -31,7 +31,7 @@ import {
   recordReading,
 } from '../../lambda/core/history.js';
 import type { StateStore } from '../../lambda/core/ports.js';
-import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
 
 const NOW = Date.parse('2025-11-24T09:15:00.000Z');
 const HOUR = 3_600_000;
