@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { CHAT_LIMITS } from '../lambda/core/chat-notice.js';
 import type { Locale } from '../lambda/core/config.js';
 import { foldToAscii, foldToGsm7, SMS_BUDGET } from '../lambda/core/gsm.js';
+import { LOCALE_TABLES } from '../lambda/core/locales/index.js';
 import { SUBJECT_MAX_LENGTH } from '../lambda/core/messages.js';
 import { WEBHOOK_SCHEMA_ID } from '../lambda/core/webhook-notice.js';
 import { nagFinding } from './nag-finding.js';
@@ -78,56 +79,6 @@ const EVENT = '$states.input.detail';
 const IS_ALARM = `${EVENT}.state.value = 'ALARM'`;
 const NAME = `${EVENT}.alarmName`;
 
-/**
- * The words of the relay's notices, per locale. Alarm names are the construct's own; the alarm
- * descriptions and CloudWatch's reasons are quoted as they are.
- */
-interface AlarmWording {
-  readonly subjectAlarm: string;
-  readonly subjectResolved: string;
-  readonly isInAlarm: string;
-  readonly reason: string;
-  readonly since: string;
-  readonly resolved: string;
-  readonly okAgain: string;
-  readonly smsAlarm: string;
-  readonly smsResolved: string;
-  readonly followDescription: string;
-  readonly inConsole: string;
-  readonly nothingToDo: string;
-}
-
-const ALARM_WORDING: Readonly<Record<Locale, AlarmWording>> = {
-  en: {
-    subjectAlarm: 'ALARM: ',
-    subjectResolved: 'RESOLVED: ',
-    isInAlarm: ' is in ALARM.',
-    reason: 'Reason: ',
-    since: 'Since: ',
-    resolved: 'RESOLVED: ',
-    okAgain: ' is OK again: ',
-    smsAlarm: 'ALARM ',
-    smsResolved: 'OK ',
-    followDescription: 'Do what the alarm description says.',
-    inConsole: 'The alarm in the CloudWatch console: ',
-    nothingToDo: 'Nothing to do.',
-  },
-  tr: {
-    subjectAlarm: 'ALARM: ',
-    subjectResolved: 'DÜZELDİ: ',
-    isInAlarm: ' ALARM durumunda.',
-    reason: 'Neden: ',
-    since: 'Başlangıç: ',
-    resolved: 'DÜZELDİ: ',
-    okAgain: ' yeniden OK durumunda: ',
-    smsAlarm: 'ALARM ',
-    smsResolved: 'DÜZELDİ ',
-    followDescription: 'Alarm açıklamasındaki adımları izleyin.',
-    inConsole: 'CloudWatch konsolunda alarm: ',
-    nothingToDo: 'Yapmanız gereken bir şey yok.',
-  },
-};
-
 /** A JSONata string literal (JSON escapes; double quotes when the text has an apostrophe). */
 function lit(text: string): string {
   const json = JSON.stringify(text);
@@ -161,7 +112,7 @@ const KEY_NAME_HALF = Math.floor((KEY_NAME_MAX - 1) / 2);
  * name, the construct's own, is still held to ASCII rather than trusted.
  */
 function subject(locale: Locale): string {
-  const w = ALARM_WORDING[locale];
+  const w = LOCALE_TABLES[locale].alarm;
   const word = `(${IS_ALARM} ? ${lit(foldToAscii(w.subjectAlarm))} : ${lit(foldToAscii(w.subjectResolved))})`;
   return `$substring($replace(${word} & ${NAME}, /[^ -~]/, '?'), 0, ${SUBJECT_MAX_LENGTH})`;
 }
@@ -177,7 +128,7 @@ function subject(locale: Locale): string {
  * start and its end (the stack and the alarm), joined by '~'.
  */
 function bindings(locale: Locale): string[] {
-  const w = ALARM_WORDING[locale];
+  const w = LOCALE_TABLES[locale].alarm;
   const began = `$states.input.${ALARM_BEGAN_KEY}`;
   return [
     `$firing := ${IS_ALARM}`,
@@ -204,7 +155,7 @@ export function subjectExpression(locale: Locale): string {
  * concerns the deployment, not an account: the account, balance, thresholds and forecast are null.
  */
 export function messageExpression(locale: Locale): string {
-  const w = ALARM_WORDING[locale];
+  const w = LOCALE_TABLES[locale].alarm;
   // GSM-7 and one septet a character: folded words, and a name held to letters, digits and . _ -
   const sms =
     `$substring((${IS_ALARM} ? ${lit(foldToGsm7(w.smsAlarm))} : ${lit(foldToGsm7(w.smsResolved))}) & ` +
@@ -223,7 +174,7 @@ export function messageExpression(locale: Locale): string {
 
 /** The chat topic's message: an Amazon Q Developer custom notification, as core/chat-notice.ts shapes one. */
 export function chatMessageExpression(locale: Locale): string {
-  const w = ALARM_WORDING[locale];
+  const w = LOCALE_TABLES[locale].alarm;
   const region = '$states.input.region';
   const console =
     `'https://' & ${region} & '.console.aws.amazon.com/cloudwatch/home?region=' & ${region} & ` +
