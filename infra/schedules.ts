@@ -1,0 +1,106 @@
+import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { DIGEST_ACTION } from '../lambda/core/contract.js';
+import type { StackConfig } from './config.js';
+
+/**
+ * The schedules that invoke the function: the balance check and the weekly digest, with the one
+ * role they share, granted exactly the invocation of the function.
+ */
+
+/**
+ * Invokes the function with exactly lambda:InvokeFunction on its ARN; the stock target also grants
+ * every version and alias (`<arn>:*`), which the schedule never calls.
+ */
+const invokeGranted = new WeakMap<iam.IRole, Set<lambda.IFunction>>();
+
+class InvokeFunction extends schedulerTargets.LambdaInvoke {
+  constructor(
+    private readonly fn: lambda.IFunction,
+    props: schedulerTargets.ScheduleTargetBaseProps,
+  ) {
+    super(fn, props);
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    // Both schedules share the role: one statement is enough.
+    const functions = invokeGranted.get(role) ?? new Set<lambda.IFunction>();
+    if (functions.has(this.fn)) return;
+    invokeGranted.set(role, functions.add(this.fn));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.fn.functionArn] }),
+    );
+  }
+}
+
+export interface MonitorSchedules {
+  readonly schedule: scheduler.Schedule;
+  /** Unless the configuration turns the digest off. */
+  readonly digestSchedule?: scheduler.Schedule;
+}
+
+/** The schedules, in `scope`; what the scheduler gives up on lands in the dead-letter queue. */
+export function createSchedules(
+  scope: Construct,
+  config: StackConfig,
+  fn: lambda.IFunction,
+  deadLetterQueue: sqs.IQueue,
+): MonitorSchedules {
+  const { monitor } = config;
+  const stack = Stack.of(scope);
+  const scheduleRole = new iam.Role(scope, 'ScheduleRole', {
+    assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+    }),
+    description: 'iletiMerkezi balance monitor schedule: invokes the function.',
+  });
+  const schedule = new scheduler.Schedule(scope, 'Schedule', {
+    description: `Balance check ${config.schedule.expression} (${monitor.timeZone})`,
+    schedule: scheduler.ScheduleExpression.expression(
+      config.schedule.expression,
+      TimeZone.of(monitor.timeZone),
+    ),
+    target: new InvokeFunction(fn, {
+      role: scheduleRole,
+      // Every delivery of one scheduled run carries the same time: the function recognises duplicates by it.
+      input: scheduler.ScheduleTargetInput.fromObject({
+        scheduledTime: scheduler.ContextAttribute.scheduledTime,
+      }),
+      deadLetterQueue,
+      retryAttempts: 2,
+      // A check an hour late is worth nothing: the next run has happened by then.
+      maxEventAge: Duration.hours(1),
+    }),
+  });
+
+  let digestSchedule: scheduler.Schedule | undefined;
+  if (config.digest) {
+    // The weekly digest: the same function, the same narrow role (it may invoke only the function).
+    digestSchedule = new scheduler.Schedule(scope, 'DigestSchedule', {
+      description: `Weekly digest ${config.digest.expression} (${monitor.timeZone})`,
+      schedule: scheduler.ScheduleExpression.expression(
+        config.digest.expression,
+        TimeZone.of(monitor.timeZone),
+      ),
+      target: new InvokeFunction(fn, {
+        role: scheduleRole,
+        // The scheduled time names the digest: a second delivery of it, or a retry, finds it sent.
+        input: scheduler.ScheduleTargetInput.fromObject({
+          action: DIGEST_ACTION,
+          scheduledTime: scheduler.ContextAttribute.scheduledTime,
+        }),
+        deadLetterQueue,
+        retryAttempts: 2,
+        // A digest a day late still says what the week did.
+        maxEventAge: Duration.hours(24),
+      }),
+    });
+  }
+
+  return digestSchedule ? { schedule, digestSchedule } : { schedule };
+}
