@@ -59,48 +59,36 @@ export function createSchedules(
     }),
     description: 'iletiMerkezi balance monitor schedule: invokes the function.',
   });
-  const schedule = new scheduler.Schedule(scope, 'Schedule', {
-    description: `Balance check ${config.schedule.expression} (${monitor.timeZone})`,
-    schedule: scheduler.ScheduleExpression.expression(
-      config.schedule.expression,
-      TimeZone.of(monitor.timeZone),
-    ),
-    target: new InvokeFunction(fn, {
-      role: scheduleRole,
-      // Every delivery of one scheduled run carries the same time: the function recognises duplicates by it.
-      input: scheduler.ScheduleTargetInput.fromObject({
-        scheduledTime: scheduler.ContextAttribute.scheduledTime,
-      }),
-      deadLetterQueue,
-      retryAttempts: 2,
-      // A check an hour late is worth nothing: the next run has happened by then.
-      maxEventAge: Duration.hours(1),
-    }),
-  });
-
-  let digestSchedule: scheduler.Schedule | undefined;
-  if (config.digest) {
-    // The weekly digest: the same function, the same narrow role (it may invoke only the function).
-    digestSchedule = new scheduler.Schedule(scope, 'DigestSchedule', {
-      description: `Weekly digest ${config.digest.expression} (${monitor.timeZone})`,
-      schedule: scheduler.ScheduleExpression.expression(
-        config.digest.expression,
-        TimeZone.of(monitor.timeZone),
-      ),
+  // Each delivery carries the scheduled time: the function recognises a duplicate run by it, and
+  // it names the digest (a second delivery of it, or a retry, finds it sent). The digest shares
+  // the narrow role: it may invoke only the function.
+  const invokeOn = (
+    id: string,
+    description: string,
+    expression: string,
+    maxEventAge: Duration,
+    action?: string,
+  ) =>
+    new scheduler.Schedule(scope, id, {
+      description: `${description} ${expression} (${monitor.timeZone})`,
+      schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(monitor.timeZone)),
       target: new InvokeFunction(fn, {
         role: scheduleRole,
-        // The scheduled time names the digest: a second delivery of it, or a retry, finds it sent.
         input: scheduler.ScheduleTargetInput.fromObject({
-          action: DIGEST_ACTION,
+          ...(action === undefined ? {} : { action }),
           scheduledTime: scheduler.ContextAttribute.scheduledTime,
         }),
         deadLetterQueue,
         retryAttempts: 2,
-        // A digest a day late still says what the week did.
-        maxEventAge: Duration.hours(24),
+        maxEventAge,
       }),
     });
-  }
+  // A check an hour late is worth nothing: the next run has happened by then.
+  const schedule = invokeOn('Schedule', 'Balance check', config.schedule.expression, Duration.hours(1));
+  // A digest a day late still says what the week did.
+  const digestSchedule = config.digest
+    ? invokeOn('DigestSchedule', 'Weekly digest', config.digest.expression, Duration.hours(24), DIGEST_ACTION)
+    : undefined;
 
   return digestSchedule ? { schedule, digestSchedule } : { schedule };
 }

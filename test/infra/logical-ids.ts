@@ -1,4 +1,4 @@
-import { synthTemplate, withConfig } from './fixture.js';
+import { EVERY_CHAT, EVERY_SUBSCRIPTION, KMS_KEY_ARN, synthTemplate, withConfig } from './fixture.js';
 
 /**
  * The configurations whose templates are held to their logical ids: the example of cdk.json, and
@@ -8,22 +8,9 @@ import { synthTemplate, withConfig } from './fixture.js';
 export const LOGICAL_ID_CONFIGS: Record<string, Record<string, unknown>> = {
   example: withConfig({}),
   everyPart: withConfig({
-    subscriptions: [
-      { email: 'ops@example.com' },
-      { sms: '+905551112233', minSeverity: 'CRITICAL' },
-      { https: 'https://hooks.example.com/balance', minSeverity: 'WARNING' },
-    ],
-    chat: [
-      { slack: { workspaceId: 'T012ABCDEFG', channelId: 'C0123456789' } },
-      {
-        teams: {
-          teamId: '74361522-da01-538d-aa2e-ac7918c6bb92',
-          channelId: '19:0a1b2c3d4e5f@thread.tacv2',
-          tenantId: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
-        },
-      },
-    ],
-    parameterKmsKeyArn: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    subscriptions: EVERY_SUBSCRIPTION,
+    chat: EVERY_CHAT,
+    parameterKmsKeyArn: KMS_KEY_ARN,
     accountMetrics: true,
   }),
 };
