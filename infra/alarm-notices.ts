@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { CHAT_LIMITS } from '../lambda/core/chat-notice.js';
 import type { Locale } from '../lambda/core/config.js';
 import { foldToAscii, foldToGsm7, SMS_BUDGET } from '../lambda/core/gsm.js';
-import { LOCALE_TABLES } from '../lambda/core/locales/index.js';
+import { ALARM_WORDING } from '../lambda/core/locales/index.js';
 import { SUBJECT_MAX_LENGTH } from '../lambda/core/messages.js';
 import { WEBHOOK_SCHEMA_ID } from '../lambda/core/webhook-notice.js';
 import { nagFinding } from './nag-finding.js';
@@ -112,7 +112,7 @@ const KEY_NAME_HALF = Math.floor((KEY_NAME_MAX - 1) / 2);
  * name, the construct's own, is still held to ASCII rather than trusted.
  */
 function subject(locale: Locale): string {
-  const w = LOCALE_TABLES[locale].alarm;
+  const w = ALARM_WORDING[locale];
   const word = `(${IS_ALARM} ? ${lit(foldToAscii(w.subjectAlarm))} : ${lit(foldToAscii(w.subjectResolved))})`;
   return `$substring($replace(${word} & ${NAME}, /[^ -~]/, '?'), 0, ${SUBJECT_MAX_LENGTH})`;
 }
@@ -128,7 +128,7 @@ function subject(locale: Locale): string {
  * start and its end (the stack and the alarm), joined by '~'.
  */
 function bindings(locale: Locale): string[] {
-  const w = LOCALE_TABLES[locale].alarm;
+  const w = ALARM_WORDING[locale];
   const began = `$states.input.${ALARM_BEGAN_KEY}`;
   return [
     `$firing := ${IS_ALARM}`,
@@ -155,7 +155,7 @@ export function subjectExpression(locale: Locale): string {
  * concerns the deployment, not an account: the account, balance, thresholds and forecast are null.
  */
 export function messageExpression(locale: Locale): string {
-  const w = LOCALE_TABLES[locale].alarm;
+  const w = ALARM_WORDING[locale];
   // GSM-7 and one septet a character: folded words, and a name held to letters, digits and . _ -
   const sms =
     `$substring((${IS_ALARM} ? ${lit(foldToGsm7(w.smsAlarm))} : ${lit(foldToGsm7(w.smsResolved))}) & ` +
@@ -174,7 +174,7 @@ export function messageExpression(locale: Locale): string {
 
 /** The chat topic's message: an Amazon Q Developer custom notification, as core/chat-notice.ts shapes one. */
 export function chatMessageExpression(locale: Locale): string {
-  const w = LOCALE_TABLES[locale].alarm;
+  const w = ALARM_WORDING[locale];
   const region = '$states.input.region';
   const console =
     `'https://' & ${region} & '.console.aws.amazon.com/cloudwatch/home?region=' & ${region} & ` +

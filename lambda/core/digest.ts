@@ -12,7 +12,7 @@ import {
   hourOf,
   weekSummary,
 } from './history.js';
-import { LOCALE_TABLES } from './locales/index.js';
+import { DIGEST_WORDING } from './locales/index.js';
 import { SUBJECT_MAX_LENGTH } from './messages.js';
 import { DIGEST_KIND, INFO_SEVERITY, type NoticeText, type RenderedMessage } from './notification.js';
 import type { StoredState } from './ports.js';
@@ -102,7 +102,7 @@ export function digestFigures(
 
 /** The digest in words and in every channel's shape. Only INFO: SMS subscriptions never get it. */
 export function renderDigest(figures: DigestFigures, locale: Locale, timeZone: string): RenderedMessage {
-  const w = LOCALE_TABLES[locale].digest;
+  const w = DIGEST_WORDING[locale];
   const fmt = formatsFor(w.intl, timeZone);
   const t = figures.totals;
   const subject = foldToAscii(`[INFO] ${w.subject(t.accounts, fmt.money(t.spent))}`).slice(

@@ -2,7 +2,7 @@ import { chatNoticeOf, renderChatNotice } from './chat-notice.js';
 import type { AccountConfig, LevelThreshold, Locale } from './config.js';
 import type { Forecast } from './forecast-types.js';
 import { fitSms, foldToAscii, foldToGsm7, gsm7Length, SMS_BUDGET } from './gsm.js';
-import { LOCALE_TABLES } from './locales/index.js';
+import { NOTICE_WORDING, TEST_WORDING } from './locales/index.js';
 import {
   type NoticeText,
   type Notification,
@@ -231,7 +231,7 @@ export function noticeText(
   locale: Locale,
   timeZone: string,
 ): NoticeText {
-  const w = LOCALE_TABLES[locale].notice;
+  const w = NOTICE_WORDING[locale];
   const facts = factsOf(n, account, w, timeZone);
   const parts = emailParts(w, n, facts);
   return {
@@ -266,8 +266,8 @@ export function renderNotification(
  * the `severity` and `kind` attributes, the webhook's status, the chat title), about no account.
  */
 export function renderTestNotice(now: Date, locale: Locale, timeZone: string): RenderedMessage {
-  const w = LOCALE_TABLES[locale].notice;
-  const t = LOCALE_TABLES[locale].test;
+  const w = NOTICE_WORDING[locale];
+  const t = TEST_WORDING[locale];
   const fmt = formatsFor(w.intl, timeZone);
   const at = now.toISOString();
   const text: NoticeText = {

@@ -193,14 +193,6 @@ export interface AlarmWording {
   readonly nothingToDo: string;
 }
 
-/** Every text of one locale: the notices, the test notice, the digest and the alarm relay. */
-export interface LocaleTable {
-  readonly notice: NoticeWording;
-  readonly test: TestWording;
-  readonly digest: DigestWording;
-  readonly alarm: AlarmWording;
-}
-
 export function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
 }

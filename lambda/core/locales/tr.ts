@@ -8,7 +8,6 @@ import {
   failureClause,
   failureShort,
   failureSmsAdvice,
-  type LocaleTable,
   type NoticeWording,
   PANEL_URL,
   roundedDuration,
@@ -71,7 +70,7 @@ function trDurationShort(days: number): string {
   return 'days' in d ? `~${d.days} günde` : `~${d.hours} saatte`;
 }
 
-const NOTICE: NoticeWording = {
+export const NOTICE: NoticeWording = {
   intl: 'tr-NOTICE',
   levels: { OK: 'NORMAL', WARNING: 'UYARI', CRITICAL: 'KRİTİK' },
   thresholdNames: { WARNING: 'uyarı', CRITICAL: 'kritik' },
@@ -209,7 +208,7 @@ function trRunsOutAround(f: Facts): string {
     : `${f.forecastDays} gün içinde`;
 }
 
-const TEST: TestWording = {
+export const TEST: TestWording = {
   subject: '[TEST] iletiMerkezi bakiye izleyicisi: deneme bildirimi',
   headline: (at) =>
     `TEST: iletiMerkezi bakiye izleyicisinin istek üzerine ${at} tarihinde gönderdiği deneme bildirimi.`,
@@ -217,7 +216,7 @@ const TEST: TestWording = {
   sms: (at) => `TEST: iletiMerkezi bakiye izleyicisi deneme bildirimi, ${at}. Yapilacak bir sey yok.`,
 };
 
-const DIGEST: DigestWording = {
+export const DIGEST: DigestWording = {
   intl: 'tr-TR',
   subject: (accounts, spent) => `iletiMerkezi haftalık özet: ${accounts} hesap, ${spent} harcandı`,
   headline: (until, t, fmt) =>
@@ -247,7 +246,7 @@ const DIGEST: DigestWording = {
   timesIn: (zone) => `Saatler ${zone} saat dilimine göredir. Bitmeye en yakın hesaplar önce.`,
 };
 
-const ALARM: AlarmWording = {
+export const ALARM: AlarmWording = {
   subjectAlarm: 'ALARM: ',
   subjectResolved: 'DÜZELDİ: ',
   isInAlarm: ' ALARM durumunda.',
@@ -261,5 +260,3 @@ const ALARM: AlarmWording = {
   inConsole: 'CloudWatch konsolunda alarm: ',
   nothingToDo: 'Yapmanız gereken bir şey yok.',
 };
-
-export const TR: LocaleTable = { notice: NOTICE, test: TEST, digest: DIGEST, alarm: ALARM };
