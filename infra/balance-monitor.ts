@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -39,7 +40,7 @@ export interface BalanceMonitorProps extends Omit<StackConfigInput, 'parameterKm
 }
 
 const DEAD_LETTER_QUEUE_REASON =
-  'This queue is itself the dead-letter queue: of the schedule, of the alarm rule and of https subscriptions.';
+  'This queue is itself the dead-letter queue: of the schedule, of the function, of the alarm rule and of https subscriptions.';
 
 /**
  * The whole balance monitor: the schedule, the function and everything it reads and writes, the
@@ -81,7 +82,7 @@ export class BalanceMonitor extends Construct {
       this.chat = new ChatChannels(this, 'Chat', { channels: config.chat, prefix });
     }
     this.table = createStateTable(this, config);
-    const { fn, logGroup } = createMonitorFunction(this, {
+    const { fn, role, logGroup } = createMonitorFunction(this, {
       config,
       ...(code ? { code } : {}),
       ...(parameterKey ? { parameterKey } : {}),
@@ -93,6 +94,17 @@ export class BalanceMonitor extends Construct {
     this.logGroup = logGroup;
 
     this.deadLetterQueue = createDeadLetterQueue(this);
+    // An invocation Lambda gave up on (the attempt and its 2 retries, 1 and then 2 minutes apart,
+    // failed) is otherwise dropped: a weekly digest refused three times would be lost with no trace.
+    // The destination is written by the function's role, which needs sqs:SendMessage and nothing more.
+    const failedInvocations = this.deadLetterQueue;
+    this.fn.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: { bind: () => ({ destination: failedInvocations.queueArn }) },
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [failedInvocations.queueArn] }),
+    );
     subscribeAll(this.topic, config.subscriptions, this.deadLetterQueue);
 
     const schedules = createSchedules(this, config, this.fn, this.deadLetterQueue);

@@ -132,8 +132,9 @@ export function createMonitorFunction(scope: Construct, props: MonitorFunctionPr
     {
       id: 'Serverless-LambdaDLQ',
       reason:
-        'A scheduled run carries no data to replay: Lambda retries it twice, the next run supersedes it, ' +
-        'and the function-errors alarm tells the subscribers.',
+        'The rule looks only for the older dead-letter setting: an asynchronous invocation the function fails ' +
+        'three times (a check run or a weekly digest) goes to the dead-letter queue through an on-failure ' +
+        'destination, which also records the error, and the dead-letters alarm tells the subscribers.',
     },
     {
       id: 'Serverless-LambdaTracing',

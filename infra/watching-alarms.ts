@@ -92,7 +92,7 @@ export function createWatchingAlarms(
     alarmDescription:
       'Something could not be delivered even after retries and was left in the queue ' +
       `${deadLetterQueue.queueName}: a scheduled balance check (function deleted, or no permission to invoke it), ` +
-      'an alarm notice, or a notice to an https subscriber. What to do: read the messages and their error ' +
+      'a check run or weekly digest the function failed three times, an alarm notice, or a notice to an https subscriber. What to do: read the messages and their error ' +
       'attributes, fix the cause, then purge the queue; the alarm clears when the queue is empty.',
     metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       statistic: 'Maximum',

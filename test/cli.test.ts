@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BalanceFields } from '../lambda/adapters/sandbox-provider.js';
@@ -182,6 +185,25 @@ describe.concurrent('the local command', () => {
   it('says sandbox in the JSON of a sandbox check', async () => {
     const result = await run(['--json']);
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'OK', sandbox: true });
+  });
+
+  it('prints exactly one JSON object on stdout through npm start --silent -- --json, as the README shows it', async () => {
+    // npm itself, as an operator runs it; without --silent npm puts its banner on stdout first.
+    const home = mkdtempSync(join(tmpdir(), 'npm-start-'));
+    const result = await new Promise<Run>((resolve) => {
+      execFile(
+        'npm',
+        ['start', '--silent', '--', '--json'],
+        { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: home }, timeout: 30_000 },
+        (error, stdout, stderr) => {
+          const code = error && typeof error.code === 'number' ? error.code : error ? null : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'OK', exitCode: 0, sandbox: true });
   });
 
   it('exits 3 with a usage line on an unknown flag', async () => {

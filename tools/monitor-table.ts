@@ -20,6 +20,7 @@ import {
   STATE_SORT_KEY,
 } from '../lambda/core/contract.js';
 import { decodeHistory, type History } from '../lambda/core/history.js';
+import { withHint } from './cli-output.js';
 
 /**
  * What the operator tools (status, silence) share: finding the monitor's table from the stack's
@@ -71,7 +72,7 @@ function errorName(error: unknown): string {
 
 function errorMessage(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message.slice(0, 200) : '';
+  return typeof message === 'string' ? withHint(message.slice(0, 200)) : '';
 }
 
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
@@ -215,6 +216,27 @@ export async function readState(
     );
   }
   return toStateItem(item);
+}
+
+/**
+ * The tools know the accounts from the table, not from the deployed configuration: an account
+ * removed from it keeps its state item. A run checks every configured account at least hourly, so
+ * one not checked for this long is most likely no longer configured.
+ */
+export const STALE_AFTER_DAYS = 7;
+
+const DAY_MS = 86_400_000;
+
+/** Whole days since the account was last checked, when more than STALE_AFTER_DAYS; else undefined. */
+export function staleDays(state: AlertState, now: Date): number | undefined {
+  const last = Date.parse(state.checkedAt ?? state.levelSince);
+  if (!Number.isFinite(last)) return undefined;
+  const days = (now.getTime() - last) / DAY_MS;
+  return days > STALE_AFTER_DAYS ? Math.floor(days) : undefined;
+}
+
+export function staleNote(days: number): string {
+  return `stale (not checked for ${days} days: removed from the configuration?)`;
 }
 
 /** Rounds of re-read and retry when a run writes the same item meanwhile. */

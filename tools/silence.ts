@@ -9,16 +9,21 @@ import {
   parseDuration,
   type Silence,
 } from '../lambda/core/silence.js';
+import { printFailure, printUsage, unexpected, wantsJson } from './cli-output.js';
 import {
   argsError,
   clientsFor,
   findTable,
   isMainModule,
   type Location,
+  type MonitorTable,
   readState,
   readStates,
   type StateItem,
+  staleDays,
+  staleNote,
   type ToolClients,
+  type ToolError,
   type ToolOutput,
   updateState,
 } from './monitor-table.js';
@@ -35,7 +40,7 @@ export const SILENCE_USAGE = [
   'Usage: npm run silence -- <account>|--all (--for 2h | --until <ISO time>) --reason "…"',
   '       npm run silence -- --list',
   '       npm run silence -- --clear <account>|--all',
-  '  common: [--stack NAME] [--table NAME] [--region R] [--max-hours N]',
+  '  common: [--stack NAME] [--table NAME] [--region R] [--max-hours N] [--json]',
 ].join('\n');
 
 export type SilenceAction =
@@ -57,6 +62,8 @@ export interface SilenceArgs extends Location {
   readonly action: SilenceAction;
   /** Overrides the maximum the stack publishes (MaxSilenceHours). */
   readonly maxHours?: number;
+  /** One JSON object on stdout (SilenceReport), whatever happened. */
+  readonly json?: boolean;
 }
 
 export type ParsedSilenceArgs =
@@ -75,6 +82,7 @@ export function parseSilenceArgs(argv: readonly string[]): ParsedSilenceArgs {
     table?: string;
     region?: string;
     'max-hours'?: string;
+    json?: boolean;
     help?: boolean;
   };
   let positionals: string[];
@@ -92,6 +100,7 @@ export function parseSilenceArgs(argv: readonly string[]): ParsedSilenceArgs {
         table: { type: 'string' },
         region: { type: 'string' },
         'max-hours': { type: 'string' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -168,6 +177,7 @@ export function parseSilenceArgs(argv: readonly string[]): ParsedSilenceArgs {
       ...(values.table === undefined ? {} : { table: values.table }),
       ...(values.region === undefined ? {} : { region: values.region }),
       ...(maxHours === undefined ? {} : { maxHours }),
+      ...(values.json ? { json: true } : {}),
     },
   };
 }
@@ -205,6 +215,28 @@ export function silenceFor(
   };
 }
 
+/** What one command did, as `--json` prints it (the text is rendered from it too). */
+export interface SilenceReport {
+  readonly ok: boolean;
+  readonly table: string;
+  readonly action: SilenceAction['kind'];
+  /** The longest silence allowed and where it came from; only when setting one. */
+  readonly maxSilenceHours?: { readonly hours: number; readonly from: 'stack' | '--max-hours' | 'default' };
+  /** With --list: the accounts silenced now. */
+  readonly silenced?: readonly { readonly account: string; readonly silence: Silence }[];
+  /** With a set or a clear: what happened to each account. */
+  readonly accounts?: readonly {
+    readonly account: string;
+    readonly result: 'silenced' | 'cleared' | 'was not silenced' | 'failed';
+    readonly silence?: Silence;
+    readonly error?: ToolError;
+  }[];
+  /** Accounts --all left alone: not checked for more than 7 days. */
+  readonly skipped: readonly { readonly account: string; readonly staleDays: number }[];
+  readonly warnings: readonly string[];
+  readonly error?: ToolError;
+}
+
 export async function runSilence(
   args: SilenceArgs,
   clients: ToolClients,
@@ -212,85 +244,167 @@ export async function runSilence(
   options: { readonly now?: () => Date; readonly by?: string } = {},
 ): Promise<number> {
   const now = (options.now ?? (() => new Date()))();
-  const fail = (message: string): number => {
-    output.err(`error: ${message}\n`);
-    return 1;
-  };
+  const json = args.json === true;
   const found = await findTable(args, clients);
-  if (!found.ok) return fail(found.error.message);
-  const { table } = found.value;
+  if (!found.ok) return printFailure(found.error, json, output);
+  const report = await silenceReport(args, found.value, clients, now, options.by);
+  if (json) output.out(`${JSON.stringify(report)}\n`);
+  else renderSilence(report, now, output);
+  return report.ok ? 0 : 1;
+}
+
+async function silenceReport(
+  args: SilenceArgs,
+  found: MonitorTable,
+  clients: ToolClients,
+  now: Date,
+  by: string | undefined,
+): Promise<SilenceReport> {
+  const { table } = found;
   const db = clients.dynamoDb;
   const { action } = args;
+  const skipped: { account: string; staleDays: number }[] = [];
+  const warnings: string[] = [];
+  const failed = (error: ToolError, extra: Partial<SilenceReport> = {}): SilenceReport => ({
+    ok: false,
+    table,
+    action: action.kind,
+    skipped,
+    warnings,
+    ...extra,
+    error,
+  });
 
   let targets: StateItem[];
+  let readAll = 0;
   if (action.kind === 'list' || action.accounts === 'all') {
     const read = await readStates(db, table);
-    if (!read.ok) return fail(read.error.message);
-    for (const problem of read.value.unreadable) output.err(`warning: ${problem.message}\n`);
+    if (!read.ok) return failed(read.error);
+    for (const problem of read.value.unreadable) warnings.push(problem.message);
     targets = read.value.items;
+    readAll = targets.length;
+    if (action.kind !== 'list') {
+      // --all means the configured accounts; a stale item is most likely a removed one.
+      targets = read.value.items.filter((t) => {
+        const days = staleDays(t.state, now);
+        if (days !== undefined) skipped.push({ account: t.account, staleDays: days });
+        return days === undefined;
+      });
+    }
   } else {
     const read = await readState(db, table, action.accounts);
-    if (!read.ok) return fail(read.error.message);
+    if (!read.ok) return failed(read.error);
     targets = [read.value];
   }
 
   if (action.kind === 'list') {
-    const active = targets.filter((t) => isSilenced(t.state.silence, now));
-    if (active.length === 0) output.out(`No account of table ${table} is silenced.\n`);
-    for (const t of active) {
-      const s = t.state.silence;
-      if (!s) continue;
-      const left = formatSpan(Date.parse(s.until) - now.getTime());
-      output.out(
-        `${t.account}: until ${s.until} (${left} left), since ${s.since}${s.by ? ` by ${s.by}` : ''}: ${s.reason}\n`,
-      );
-    }
-    return 0;
+    const silenced = targets.flatMap((t) =>
+      t.state.silence && isSilenced(t.state.silence, now)
+        ? [{ account: t.account, silence: t.state.silence }]
+        : [],
+    );
+    return { ok: true, table, action: action.kind, silenced, skipped, warnings };
   }
-  if (targets.length === 0) return fail(`table ${table} holds no account yet: the monitor has not run`);
+  if (targets.length === 0) {
+    return failed({
+      kind: 'account',
+      message:
+        action.accounts !== 'all' || readAll === 0
+          ? `table ${table} holds no account yet: the monitor has not run`
+          : `every account of table ${table} is stale: nothing to change`,
+    });
+  }
 
   let change: (state: AlertState) => AlertState | undefined;
+  let maxSilenceHours: SilenceReport['maxSilenceHours'];
   if (action.kind === 'set') {
-    const maxHours = args.maxHours ?? found.value.maxSilenceHours ?? DEFAULT_MAX_SILENCE_HOURS;
-    const made = silenceFor(action.until, action.reason, now, maxHours, options.by ?? operator());
-    if (!made.ok) return fail(made.error);
+    maxSilenceHours =
+      args.maxHours !== undefined
+        ? { hours: args.maxHours, from: '--max-hours' }
+        : found.maxSilenceHours !== undefined
+          ? { hours: found.maxSilenceHours, from: 'stack' }
+          : { hours: DEFAULT_MAX_SILENCE_HOURS, from: 'default' };
+    const made = silenceFor(action.until, action.reason, now, maxSilenceHours.hours, by ?? operator());
+    if (!made.ok) return failed({ kind: 'usage', message: made.error }, { maxSilenceHours });
     const { silence } = made;
     change = (state) => ({ ...state, silence });
   } else {
     change = ({ silence, ...rest }) => (silence ? rest : undefined);
   }
 
-  let problems = 0;
+  const accounts: NonNullable<SilenceReport['accounts']>[number][] = [];
   for (const target of targets) {
     const written = await updateState(db, table, target, change, now);
-    if (!written.ok) {
-      problems++;
-      output.err(`error: ${written.error.message}\n`);
-    } else if (action.kind === 'clear') {
-      output.out(
-        written.value ? `${target.account}: silence cleared\n` : `${target.account}: was not silenced\n`,
-      );
-    } else {
-      const s = written.value?.silence;
-      output.out(`${target.account}: silenced until ${s?.until ?? '?'}: ${s?.reason ?? ''}\n`);
+    if (!written.ok) accounts.push({ account: target.account, result: 'failed', error: written.error });
+    else if (action.kind === 'clear')
+      accounts.push({ account: target.account, result: written.value ? 'cleared' : 'was not silenced' });
+    else {
+      const silence = written.value?.silence;
+      accounts.push({ account: target.account, result: 'silenced', ...(silence ? { silence } : {}) });
     }
   }
-  return problems > 0 ? 1 : 0;
+  return {
+    ok: accounts.every((a) => a.result !== 'failed'),
+    table,
+    action: action.kind,
+    ...(maxSilenceHours ? { maxSilenceHours } : {}),
+    accounts,
+    skipped,
+    warnings,
+  };
 }
 
-if (isMainModule(import.meta.url)) {
-  const parsed = parseSilenceArgs(process.argv.slice(2));
-  if (!parsed.ok) {
-    if (parsed.help) process.stdout.write(`${SILENCE_USAGE}\n`);
-    else process.stderr.write(`${parsed.errors.map((e) => `error: ${e}`).join('\n')}\n${SILENCE_USAGE}\n`);
-    process.exitCode = parsed.help ? 0 : 2;
-  } else {
-    const clients = clientsFor(parsed.args.region);
-    process.exitCode = await runSilence(parsed.args, clients, {
-      out: (text) => process.stdout.write(text),
-      err: (text) => process.stderr.write(text),
-    });
+/** The report as the text the command has always printed: results on stdout, the rest on stderr. */
+function renderSilence(report: SilenceReport, now: Date, output: ToolOutput): void {
+  for (const warning of report.warnings) output.err(`warning: ${warning}\n`);
+  for (const s of report.skipped)
+    output.err(`${s.account}: skipped, ${staleNote(s.staleDays)}; name it to change it anyway\n`);
+  if (report.maxSilenceHours?.from === 'default') {
+    output.err(
+      `note: the longest silence was not read from the stack (--table, or no MaxSilenceHours output): using the default ${report.maxSilenceHours.hours} hours; --max-hours N sets the stack's maxSilenceHours\n`,
+    );
+  }
+  if (report.silenced) {
+    if (report.silenced.length === 0) output.out(`No account of table ${report.table} is silenced.\n`);
+    for (const { account, silence: s } of report.silenced) {
+      const left = formatSpan(Date.parse(s.until) - now.getTime());
+      output.out(
+        `${account}: until ${s.until} (${left} left), since ${s.since}${s.by ? ` by ${s.by}` : ''}: ${s.reason}\n`,
+      );
+    }
+  }
+  for (const a of report.accounts ?? []) {
+    if (a.error) output.err(`error: ${a.error.message}\n`);
+    else if (a.result === 'silenced')
+      output.out(`${a.account}: silenced until ${a.silence?.until ?? '?'}: ${a.silence?.reason ?? ''}\n`);
+    else output.out(`${a.account}: ${a.result === 'cleared' ? 'silence cleared' : 'was not silenced'}\n`);
+  }
+  if (report.error) output.err(`error: ${report.error.message}\n`);
+}
+
+/** The command line, wired: parses, runs, prints; the exit code. */
+export async function mainSilence(
+  argv: readonly string[],
+  output: ToolOutput,
+  makeClients: (region: string | undefined) => ToolClients = clientsFor,
+): Promise<number> {
+  const json = wantsJson(argv);
+  const parsed = parseSilenceArgs(argv);
+  if (!parsed.ok) return printUsage(parsed, SILENCE_USAGE, json, output);
+  const clients = makeClients(parsed.args.region);
+  try {
+    return await runSilence(parsed.args, clients, output);
+  } catch (error) {
+    return printFailure(unexpected(error), json, output);
+  } finally {
     clients.cloudFormation.destroy();
     clients.dynamoDb.destroy();
   }
+}
+
+if (isMainModule(import.meta.url)) {
+  process.exitCode = await mainSilence(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
 }

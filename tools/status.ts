@@ -3,6 +3,7 @@ import { STACK_NAME } from '../infra/balance-monitor-stack.js';
 import type { AlertState } from '../lambda/core/alert-state.js';
 import { forecastFromHistory } from '../lambda/core/history.js';
 import { isSilenced } from '../lambda/core/silence.js';
+import { printFailure, printUsage, unexpected, wantsJson } from './cli-output.js';
 import {
   argsError,
   clientsFor,
@@ -11,6 +12,8 @@ import {
   type Location,
   readStates,
   type StateItem,
+  staleDays,
+  staleNote,
   type ToolClients,
   type ToolError,
   type ToolOutput,
@@ -38,7 +41,7 @@ export type ParsedStatusArgs =
     };
 
 export function parseStatusArgs(argv: readonly string[]): ParsedStatusArgs {
-  const json = argv.includes('--json');
+  const json = wantsJson(argv);
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -99,6 +102,8 @@ export interface AccountStatus {
     /** Where the notice stands per channel, when the run has marked any. */
     readonly channels?: Readonly<Record<string, 'pending' | 'delivered'>>;
   };
+  /** Days since the last check, when more than 7: most likely removed from the configuration. */
+  readonly staleDays?: number;
   readonly silence?: {
     readonly until: string;
     readonly reason: string;
@@ -125,6 +130,7 @@ export function accountStatus(entry: StateItem, now: Date): AccountStatus {
   const last = state.lastBalance;
   const pending = state.pending;
   const silence = state.silence;
+  const stale = staleDays(state, now);
   return {
     account: entry.account,
     level: state.level,
@@ -169,6 +175,7 @@ export function accountStatus(entry: StateItem, now: Date): AccountStatus {
           },
         }
       : {}),
+    ...(stale === undefined ? {} : { staleDays: stale }),
     ...(silence ? { silence: { ...silence, active: isSilenced(silence, now) } } : {}),
   };
 }
@@ -179,11 +186,7 @@ export async function runStatus(
   output: ToolOutput,
   now: () => Date = () => new Date(),
 ): Promise<number> {
-  const failed = (error: ToolError): number => {
-    if (args.json) output.out(`${JSON.stringify({ ok: false, error })}\n`);
-    else output.err(`error: ${error.message}\n`);
-    return 1;
-  };
+  const failed = (error: ToolError): number => printFailure(error, args.json, output);
   const found = await findTable(args, clients);
   if (!found.ok) return failed(found.error);
   const read = await readStates(clients.dynamoDb, found.value.table);
@@ -259,38 +262,36 @@ export function renderStatus(report: StatusReport, now: Date): string {
     line(HEADERS),
   ];
   for (const row of rows) lines.push(line(row));
+  for (const a of report.accounts)
+    if (a.staleDays !== undefined) lines.push(`${a.account}: ${staleNote(a.staleDays)}`);
   for (const problem of report.unreadable) lines.push(`unreadable: ${problem.message}`);
   if (report.accounts.length === 0) lines.push('No account has been checked yet.');
   return `${lines.join('\n')}\n`;
 }
 
-if (isMainModule(import.meta.url)) {
-  const parsed = parseStatusArgs(process.argv.slice(2));
-  if (!parsed.ok) {
-    if (parsed.help) process.stdout.write(`${STATUS_USAGE}\n`);
-    else if (parsed.json)
-      process.stdout.write(
-        `${JSON.stringify({ ok: false, error: { kind: 'usage', message: parsed.errors.join('; ') } })}\n`,
-      );
-    else process.stderr.write(`${parsed.errors.map((e) => `error: ${e}`).join('\n')}\n${STATUS_USAGE}\n`);
-    process.exitCode = parsed.help ? 0 : 2;
-  } else {
-    const clients = clientsFor(parsed.args.region);
-    try {
-      process.exitCode = await runStatus(parsed.args, clients, {
-        out: (text) => process.stdout.write(text),
-        err: (text) => process.stderr.write(text),
-      });
-    } catch (error) {
-      // Whatever happened, --json still prints one object.
-      const message =
-        error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : String(error);
-      if (parsed.args.json)
-        process.stdout.write(`${JSON.stringify({ ok: false, error: { kind: 'aws', message } })}\n`);
-      else process.stderr.write(`error: ${message}\n`);
-      process.exitCode = 1;
-    }
+/** The command line, wired: parses, runs, prints; the exit code. */
+export async function mainStatus(
+  argv: readonly string[],
+  output: ToolOutput,
+  makeClients: (region: string | undefined) => ToolClients = clientsFor,
+): Promise<number> {
+  const parsed = parseStatusArgs(argv);
+  if (!parsed.ok) return printUsage(parsed, STATUS_USAGE, parsed.json, output);
+  const clients = makeClients(parsed.args.region);
+  try {
+    return await runStatus(parsed.args, clients, output);
+  } catch (error) {
+    // Whatever happened, --json still prints one object.
+    return printFailure(unexpected(error), parsed.args.json, output);
+  } finally {
     clients.cloudFormation.destroy();
     clients.dynamoDb.destroy();
   }
+}
+
+if (isMainModule(import.meta.url)) {
+  process.exitCode = await mainStatus(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
 }

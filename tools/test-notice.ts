@@ -1,24 +1,26 @@
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { STACK_NAME } from '../infra/balance-monitor-stack.js';
 import { awsErrorMessage, awsErrorName } from '../lambda/adapters/aws-error.js';
 import { isOutputKey, OUTPUTS, TEST_NOTICE_ACTION } from '../lambda/core/contract.js';
 import type { TestNoticeResult } from '../lambda/core/test-notice.js';
+import { printFailure, printUsage, unexpected, wantsJson, withHint } from './cli-output.js';
+import { isMainModule, type ToolErrorKind } from './monitor-table.js';
 
 /**
- * `npm run test-notice -- [--stack NAME] [--region R]`: after a deploy, sends one notice marked
+ * `npm run test-notice -- [--stack NAME] [--region R] [--json]`: after a deploy, sends one notice marked
  * TEST through every channel (email, SMS, https, chat) by invoking the deployed function with
  * {"action": "test-notice"}. The function is found from the stack's FunctionName output. A tool,
  * not part of the function: its CloudFormation and Lambda clients are development dependencies.
  */
 
-export const TEST_NOTICE_USAGE = 'Usage: npm run test-notice -- [--stack NAME] [--region R]';
+export const TEST_NOTICE_USAGE = 'Usage: npm run test-notice -- [--stack NAME] [--region R] [--json]';
 
 export interface TestNoticeArgs {
   readonly stack: string;
   readonly region?: string;
+  /** One JSON object on stdout: the function's answer with ok and functionName, or the error. */
+  readonly json?: boolean;
 }
 
 export type ParsedArgs =
@@ -29,9 +31,14 @@ export function parseTestNoticeArgs(argv: readonly string[]): ParsedArgs {
   const errors: string[] = [];
   let stack = STACK_NAME;
   let region: string | undefined;
+  let json = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return { ok: false, help: true, errors: [] };
+    if (arg === '--json') {
+      json = true;
+      continue;
+    }
     if (arg === '--stack' || arg === '--region') {
       const value = argv[i + 1];
       if (value === undefined || value.startsWith('--')) {
@@ -46,7 +53,10 @@ export function parseTestNoticeArgs(argv: readonly string[]): ParsedArgs {
     errors.push(`unknown argument ${JSON.stringify(arg)}`);
   }
   if (errors.length > 0) return { ok: false, help: false, errors };
-  return { ok: true, args: region === undefined ? { stack } : { stack, region } };
+  return {
+    ok: true,
+    args: { stack, ...(region === undefined ? {} : { region }), ...(json ? { json } : {}) },
+  };
 }
 
 export interface TestNoticeClients {
@@ -65,6 +75,9 @@ export async function runTestNotice(
   clients: TestNoticeClients,
   output: ToolOutput,
 ): Promise<number> {
+  const json = args.json === true;
+  const fail = (message: string, kind: ToolErrorKind = 'aws'): number =>
+    printFailure({ kind, message }, json, output);
   const where = args.region ? ` in ${args.region}` : '';
   let functionName: string | undefined;
   try {
@@ -76,23 +89,26 @@ export async function runTestNotice(
     )?.OutputValue;
   } catch (error) {
     const name = awsErrorName(error);
-    const message = awsErrorMessage(error, 200);
+    const message = withHint(awsErrorMessage(error, 200));
     if (name === 'ValidationError' && /does not exist/.test(message)) {
-      output.err(
-        `error: stack ${args.stack} not found${where}: deploy it first (npx cdk deploy), or name it with --stack and its region with --region\n`,
+      return fail(
+        `stack ${args.stack} not found${where}: deploy it first (npx cdk deploy), or name it with --stack and its region with --region`,
+        'stack',
       );
-    } else if (name === 'AccessDenied' || name === 'AccessDeniedException') {
-      output.err(
-        `error: the caller may not describe stack ${args.stack} (cloudformation:DescribeStacks)${where}\n`,
-      );
-    } else {
-      output.err(`error: could not describe stack ${args.stack}${where}: ${name}: ${message}\n`);
     }
-    return 1;
+    if (name === 'AccessDenied' || name === 'AccessDeniedException') {
+      return fail(
+        `the caller may not describe stack ${args.stack} (cloudformation:DescribeStacks)${where}`,
+        'access',
+      );
+    }
+    return fail(`could not describe stack ${args.stack}${where}: ${name}: ${message}`);
   }
   if (!functionName) {
-    output.err(`error: stack ${args.stack} has no FunctionName output: is it the balance monitor's stack?\n`);
-    return 1;
+    return fail(
+      `stack ${args.stack} has no FunctionName output: is it the balance monitor's stack?`,
+      'stack',
+    );
   }
 
   let payload: Uint8Array | undefined;
@@ -110,35 +126,32 @@ export async function runTestNotice(
   } catch (error) {
     const name = awsErrorName(error);
     if (name === 'AccessDeniedException') {
-      output.err(
-        `error: the caller may not invoke function ${functionName} (lambda:InvokeFunction)${where}\n`,
+      return fail(
+        `the caller may not invoke function ${functionName} (lambda:InvokeFunction)${where}`,
+        'access',
       );
-    } else if (name === 'ResourceNotFoundException') {
-      output.err(`error: function ${functionName} of stack ${args.stack} was not found${where}\n`);
-    } else {
-      output.err(`error: could not invoke ${functionName}: ${name}: ${awsErrorMessage(error, 200)}\n`);
     }
-    return 1;
+    if (name === 'ResourceNotFoundException') {
+      return fail(`function ${functionName} of stack ${args.stack} was not found${where}`, 'stack');
+    }
+    return fail(`could not invoke ${functionName}: ${name}: ${withHint(awsErrorMessage(error, 200))}`);
   }
   const body = payload ? new TextDecoder().decode(payload) : '';
   if (functionError) {
-    output.err(`error: function ${functionName} failed (${functionError}): ${body.slice(0, 500)}\n`);
-    return 1;
+    return fail(`function ${functionName} failed (${functionError}): ${body.slice(0, 500)}`);
   }
   let result: TestNoticeResult;
   try {
     result = JSON.parse(body) as TestNoticeResult;
   } catch {
-    output.err(
-      `error: function ${functionName} answered with something that is not JSON: ${body.slice(0, 200)}\n`,
-    );
-    return 1;
+    return fail(`function ${functionName} answered with something that is not JSON: ${body.slice(0, 200)}`);
   }
   if (result.action !== TEST_NOTICE_ACTION || !Array.isArray(result.deliveries)) {
-    output.err(
-      `error: function ${functionName} does not know the test notice yet: deploy the current version\n`,
-    );
-    return 1;
+    return fail(`function ${functionName} does not know the test notice yet: deploy the current version`);
+  }
+  if (json) {
+    output.out(`${JSON.stringify({ ok: result.problems === 0, functionName, ...result })}\n`);
+    return result.problems === 0 ? 0 : 1;
   }
   output.out(`Test notice "${result.subject}" (${result.at}) from ${functionName}:\n`);
   for (const d of result.deliveries) {
@@ -153,31 +166,34 @@ export async function runTestNotice(
   return result.problems === 0 ? 0 : 1;
 }
 
-function isMainModule(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
+/** The command line, wired: parses, runs, prints; the exit code. */
+export async function mainTestNotice(
+  argv: readonly string[],
+  output: ToolOutput,
+  makeClients: (region: string | undefined) => TestNoticeClients = testNoticeClients,
+): Promise<number> {
+  const json = wantsJson(argv);
+  const parsed = parseTestNoticeArgs(argv);
+  if (!parsed.ok) return printUsage(parsed, TEST_NOTICE_USAGE, json, output);
+  const clients = makeClients(parsed.args.region);
   try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
-  const parsed = parseTestNoticeArgs(process.argv.slice(2));
-  if (!parsed.ok) {
-    if (parsed.help) process.stdout.write(`${TEST_NOTICE_USAGE}\n`);
-    else
-      process.stderr.write(`${parsed.errors.map((e) => `error: ${e}`).join('\n')}\n${TEST_NOTICE_USAGE}\n`);
-    process.exitCode = parsed.help ? 0 : 2;
-  } else {
-    const config = parsed.args.region === undefined ? {} : { region: parsed.args.region };
-    const clients = { cloudFormation: new CloudFormationClient(config), lambda: new LambdaClient(config) };
-    process.exitCode = await runTestNotice(parsed.args, clients, {
-      out: (text) => process.stdout.write(text),
-      err: (text) => process.stderr.write(text),
-    });
+    return await runTestNotice(parsed.args, clients, output);
+  } catch (error) {
+    return printFailure(unexpected(error), json, output);
+  } finally {
     clients.cloudFormation.destroy();
     clients.lambda.destroy();
   }
+}
+
+function testNoticeClients(region: string | undefined): TestNoticeClients {
+  const config = region === undefined ? {} : { region };
+  return { cloudFormation: new CloudFormationClient(config), lambda: new LambdaClient(config) };
+}
+
+if (isMainModule(import.meta.url)) {
+  process.exitCode = await mainTestNotice(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
 }

@@ -354,7 +354,9 @@ function spendCondition(
 ): 'spike' | 'calm' | 'elevated' | undefined {
   if (!spend || spend.hours < SPIKE_BASELINE_HOURS) return undefined;
   const { lastHour, medianHour } = spend;
-  if (lastHour >= policy.floorAmount && lastHour >= policy.multiple * medianHour) return 'spike';
+  // No use is never a spike, whatever the floor (with a median of 0, 0 >= 5 x 0 would hold).
+  if (lastHour > 0 && lastHour >= policy.floorAmount && lastHour >= policy.multiple * medianHour)
+    return 'spike';
   // An account with no normal use (median 0) is calm again below the floor.
   if (lastHour < SPIKE_CALM_MULTIPLE * medianHour || (medianHour <= 0 && lastHour < policy.floorAmount))
     return 'calm';

@@ -334,8 +334,9 @@ function parseSpendSpike(
   return {
     // Below 2 a spike would already count as calm (the episode ends under 2 x normal).
     multiple: c.number(`${path}.multiple`, value.multiple, from.multiple, { min: 2, max: 1_000 }),
+    // Above 0 (the provider's figures have two decimals): a floor of 0 lets any use of an idle account spike.
     floorAmount: c.number(`${path}.floorAmount`, value.floorAmount, from.floorAmount, {
-      min: 0,
+      min: 0.01,
       max: 1_000_000,
     }),
   };

@@ -1,18 +1,21 @@
 import type { MonitorConfig } from './config.js';
 import { DIGEST_ACTION } from './contract.js';
+import { describeError } from './delivery-error.js';
 import { digestFigures, renderDigest } from './digest.js';
 import type { DigestLedger, DigestMark, Notifier, StateStore, StoredState } from './ports.js';
-import { describeError } from './run-checks.js';
 
 /**
  * The weekly digest's delivery. It reads every account's state (batched) and changes none. It is
  * delivered exactly once per digest id (the schedule's scheduled time) through a conditional mark:
- *  1. the mark is claimed by a conditional write (a duplicate delivery finds it done, or claimed
- *     by a live invocation, and stops);
+ *  1. the mark is claimed by a conditional write (a duplicate delivery finds it done and stops;
+ *     one that finds it claimed by a live invocation, or keeps losing the write, fails, so that
+ *     Lambda retries it: if that invocation dies, the retry takes its claim over);
  *  2. each channel not yet marked sent is published, and marked sent once accepted;
  *  3. all sent: the mark is done. A refused publish releases the claim and fails the invocation,
  *     so Lambda's asynchronous retry (same event, same id) publishes the channels still missing.
- * A claim older than the claim TTL belongs to an invocation that died, and is taken over.
+ * A claim older than the claim TTL belongs to an invocation that died, and is taken over: the TTL
+ * must outlast one invocation (the function's timeout) and end before Lambda's first retry of a
+ * failed asynchronous invocation (about a minute later), or that retry finds the claim still live.
  */
 
 export interface DigestChannel {
@@ -24,7 +27,10 @@ export interface DigestDeps {
   readonly store: StateStore;
   readonly ledger: DigestLedger;
   readonly channels: readonly DigestChannel[];
+  /** The claim's clock: when this invocation runs. */
   readonly clock: () => Date;
+  /** What the figures are as of (the schedule's scheduled time); the clock's time when absent. */
+  readonly asOf?: Date;
   readonly newClaimId: () => string;
   readonly claimTtlMs?: number;
 }
@@ -32,7 +38,10 @@ export interface DigestDeps {
 export interface DigestResult {
   readonly action: typeof DIGEST_ACTION;
   readonly digestId: string;
-  /** sent: published by this invocation; duplicate: already delivered; busy: another invocation holds it. */
+  /**
+   * sent: published by this invocation; duplicate: already delivered; busy: another invocation
+   * holds it, or the claim could not be written (a problem: the invocation fails and is retried).
+   */
   readonly outcome: 'sent' | 'duplicate' | 'busy' | 'failed';
   readonly accounts: number;
   readonly published: readonly string[];
@@ -40,7 +49,8 @@ export interface DigestResult {
   readonly error?: string;
 }
 
-const DEFAULT_DIGEST_CLAIM_TTL_MS = 5 * 60_000;
+/** Beyond the default function timeout (30 s) and within Lambda's first retry delay (1 minute). */
+const DEFAULT_DIGEST_CLAIM_TTL_MS = 45_000;
 const SAVE_ATTEMPTS = 5;
 
 async function loadStates(
@@ -64,16 +74,19 @@ async function claim(
   claimId: string,
   now: number,
   ttlMs: number,
-): Promise<{ mark: DigestMark; version: number } | 'duplicate' | 'busy'> {
+): Promise<{ mark: DigestMark; version: number } | 'duplicate' | { busy: string }> {
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
     const stored = await ledger.load(digestId);
     if (stored?.mark.status === 'done') return 'duplicate';
-    if (stored?.mark.status === 'claimed' && now - (stored.mark.claimedAt ?? 0) < ttlMs) return 'busy';
+    if (stored?.mark.status === 'claimed' && now - (stored.mark.claimedAt ?? 0) < ttlMs)
+      return {
+        busy: `claimed by another invocation at ${new Date(stored.mark.claimedAt ?? 0).toISOString()}`,
+      };
     const mark: DigestMark = { status: 'claimed', claimId, claimedAt: now, sent: stored?.mark.sent ?? [] };
     const version = stored?.version ?? 0;
     if ((await ledger.save(digestId, mark, version)) === 'saved') return { mark, version: version + 1 };
   }
-  return 'busy';
+  return { busy: `the claim was lost to other writes ${SAVE_ATTEMPTS} times` };
 }
 
 export async function sendDigest(
@@ -87,7 +100,11 @@ export async function sendDigest(
     deps.store,
     config.accounts.map((a) => a.name),
   );
-  const message = renderDigest(digestFigures(config.accounts, states, now), config.locale, config.timeZone);
+  const message = renderDigest(
+    digestFigures(config.accounts, states, deps.asOf ?? now),
+    config.locale,
+    config.timeZone,
+  );
 
   const claimed = await claim(
     deps.ledger,
@@ -96,8 +113,10 @@ export async function sendDigest(
     now.getTime(),
     deps.claimTtlMs ?? DEFAULT_DIGEST_CLAIM_TTL_MS,
   );
-  if (claimed === 'duplicate' || claimed === 'busy')
-    return { ...base, outcome: claimed, published: [], problems: 0 };
+  if (claimed === 'duplicate') return { ...base, outcome: claimed, published: [], problems: 0 };
+  // Not ours to send now, but not sent either: a problem, so that the invocation fails and Lambda's
+  // retry finds the digest done, or takes over the claim of an invocation that died.
+  if ('busy' in claimed) return { ...base, outcome: 'busy', published: [], problems: 1, error: claimed.busy };
 
   let { mark, version } = claimed;
   const published: string[] = [];

@@ -227,11 +227,18 @@ export interface SpendRate {
   readonly hours: number;
 }
 
-/** The newest hour's use against the week's median hour, in one measure: what a spike alert compares. */
+/**
+ * The newest hour's use against the week's median hour, in one measure: what a spike alert compares.
+ * Undefined when the hour before the newest had no reading: the newest hour then also holds the use
+ * of the hours not read (a night outside a business-hours schedule, an outage), which is no burn
+ * rate of one hour. That use stays in the hour it was read in, so the week's spend is unchanged.
+ */
 export function spendRate(history: History, measure: Forecast['measure']): SpendRate | undefined {
   const newest = history.hours.at(-1);
+  const previous = history.hours.at(-2);
   const before = history.hours.slice(0, -1).map((bucket) => bucket.spent[measure]);
-  if (!newest || before.length === 0) return undefined;
+  if (!newest || !previous || before.length === 0) return undefined;
+  if (previous.hour < newest.hour - 1) return undefined;
   const sorted = [...before].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   const median =

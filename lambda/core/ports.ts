@@ -91,6 +91,8 @@ export interface AccountReport {
   readonly failedChannels?: readonly import('./alert-state.js').DeliveryChannel[];
   /** Set when the state store failed; no notification is decided without state. */
   readonly storeError?: string;
+  /** The store and publish errors behind `storeError` and `publishError`, as values. */
+  readonly errors?: readonly import('./delivery-error.js').DeliveryError[];
   readonly durationMs: number;
 }
 

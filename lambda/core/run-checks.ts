@@ -1,17 +1,29 @@
-import {
-  type AlertState,
-  type ChannelMark,
-  type ChannelMarks,
-  type DeliveryChannel,
-  type Observation,
-  type PendingNotification,
-  type QueuedNotice,
-  transition,
-} from './alert-state.js';
+import type { AlertState, DeliveryChannel, Observation, PendingNotification } from './alert-state.js';
+import { transition } from './alert-state.js';
 import type { AccountConfig, MonitorConfig } from './config.js';
+import {
+  type DeliveryError,
+  protocolStop,
+  publishErrorText,
+  publishFailure,
+  storeErrorText,
+  storeFailure,
+} from './delivery-error.js';
+import {
+  afterAccepted,
+  afterRefused,
+  checkpointAfter,
+  type DeliverPlan,
+  holdsClaim,
+  isHeldBack,
+  planDelivery,
+  settled,
+  settlementOf,
+  startDelivery,
+} from './delivery-plan.js';
 import type { Sample } from './forecast-types.js';
-import { EMPTY_HISTORY, forecastFromHistory, type History, recordReading, spendRate } from './history.js';
-import type { Notification, RenderedMessage } from './notification.js';
+import { EMPTY_HISTORY, forecastFromHistory, recordReading, spendRate } from './history.js';
+import type { RenderedMessage } from './notification.js';
 import type {
   AccountReport,
   BalanceReader,
@@ -22,25 +34,14 @@ import type {
   StoredState,
   Telemetry,
 } from './ports.js';
-import { isSilenced } from './silence.js';
 import { levelFor } from './thresholds.js';
 import type { Balance, Credentials, Outcome } from './types.js';
 
 /**
  * One scheduled run: check every account (a bounded number at a time), apply the alert rules to
  * the stored state, and deliver what they decide. Wiring-free: the ports come in, a summary goes out.
- *
- * Delivery is at least once and exactly once per decision under concurrent runs:
- *  1. the decided notification is written into the state as a claimed `pending` item, with a
- *     conditional write on the state's version (a concurrent run loses the write and re-reads);
- *  2. it is published; only then is `pending` cleared;
- *  3. if SNS refuses, the claim is released and the next run publishes it (before its own notice,
- *     if it has one); a claim left by a run that died is taken over once older than the claim TTL.
- * Per channel: with chat configured a notice goes to the main topic and to the chat topic. One
- * claim covers both; each channel is marked once it accepted (a checkpoint under the claim when
- * another publish follows, else the settle), so a retry or a takeover publishes only on
- * the channels that refused, and each channel gets each notice once, in order (a channel that
- * refuses one notice is not sent the ones behind it this run; the other channel goes on).
+ * The delivery protocol (claims, per-channel marks, takeovers, silences, duplicate deliveries) is
+ * planned in core/delivery-plan.ts; this file performs the plan: it saves, publishes and settles.
  */
 
 export interface RunDeps {
@@ -52,13 +53,18 @@ export interface RunDeps {
   readonly chatNotifier?: Notifier;
   readonly renderer: Renderer;
   readonly telemetry: Telemetry;
-  /** The time decisions are made at (tests move it; timers and durations use the real clock). */
+  /** The time decisions are made at (tests move it; the deadline is kept on `deadlineClock`). */
   readonly clock: () => Date;
+  /**
+   * The real clock, epoch ms, that `deadlineAt` is set on: the handler passes Date.now, and a test
+   * can move it past the deadline. Without it, Date.now.
+   */
+  readonly deadlineClock?: () => number;
   readonly newClaimId: () => string;
 }
 
 export interface RunOptions {
-  /** Real epoch ms (Date.now()) by which every account's check must have ended. */
+  /** Epoch ms on the deadline clock by which every account's check must have ended. */
   readonly deadlineAt: number;
   /**
    * A claim older than this belongs to a run that died. A live run holds a claim only while one
@@ -85,6 +91,12 @@ export interface RunSummary {
 export const DEFAULT_CLAIM_TTL_MS = 5 * 60_000;
 const SAVE_ATTEMPTS = 5;
 
+/** The deadline's clock and the deadline, read together by every guard. */
+interface Deadline {
+  readonly now: () => number;
+  readonly at: number;
+}
+
 export async function runChecks(
   config: MonitorConfig,
   deps: RunDeps,
@@ -96,8 +108,9 @@ export async function runChecks(
     deps.credentials.load(config.accounts),
     prefetchStates(deps.store, config.accounts),
   ]);
+  const deadline: Deadline = { now: deps.deadlineClock ?? Date.now, at: options.deadlineAt };
   const reports = await mapBounded(config.accounts, config.concurrency, (account) =>
-    checkAccountBefore(account, credentials.get(account.name), prefetched, deps, options),
+    checkAccountBefore(account, credentials.get(account.name), prefetched, deps, options, deadline),
   );
   for (const report of reports) deps.telemetry.accountChecked(report);
   return {
@@ -148,6 +161,7 @@ async function checkAccountBefore(
   prefetched: ReadonlyMap<string, StoredState | undefined>,
   deps: RunDeps,
   options: RunOptions,
+  deadline: Deadline,
 ): Promise<AccountReport> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
@@ -158,15 +172,15 @@ async function checkAccountBefore(
           account: account.name,
           outcome: 'failed',
           failure: { kind: 'transient', message: 'the run reached its deadline before this check ended' },
-          storeError: 'deadline reached; state may not be updated',
+          ...errorFields([protocolStop('deadline', 'deadline reached; state may not be updated')]),
           durationMs: Math.round(performance.now() - started),
         }),
-      Math.max(0, options.deadlineAt - Date.now()),
+      Math.max(0, deadline.at - deadline.now()),
     );
   });
   try {
     return await Promise.race([
-      checkAccount(account, credentials, prefetched, deps, options, started),
+      checkAccount(account, credentials, prefetched, deps, options, deadline, started),
       cutOff,
     ]);
   } finally {
@@ -180,6 +194,7 @@ async function checkAccount(
   prefetched: ReadonlyMap<string, StoredState | undefined>,
   deps: RunDeps,
   options: RunOptions,
+  deadline: Deadline,
   started: number,
 ): Promise<AccountReport> {
   let reading: Outcome<Balance> = !credentials
@@ -188,7 +203,7 @@ async function checkAccount(
         failure: { kind: 'config', message: `no credentials were loaded for account ${account.name}` },
       }
     : credentials.ok
-      ? await deps.reader.read(account, credentials.value, readingDeadline(options.deadlineAt))
+      ? await deps.reader.read(account, credentials.value, readingDeadline(deadline))
       : credentials;
   // Credentials cached by a warm function may predate a rotation: refused ones are read again
   // from SSM, and tried once more if they changed, before anyone is told of an auth failure.
@@ -198,7 +213,7 @@ async function checkAccount(
       again.ok &&
       (again.value.key !== credentials.value.key || again.value.hash !== credentials.value.hash)
     ) {
-      reading = await deps.reader.read(account, again.value, readingDeadline(options.deadlineAt));
+      reading = await deps.reader.read(account, again.value, readingDeadline(deadline));
     }
   }
   const now = deps.clock();
@@ -225,7 +240,7 @@ async function checkAccount(
       ? prefetched.get(account.name)
       : await deps.store.load(account.name);
   } catch (error) {
-    return finish({ ...readingLevel, storeError: describeError(error) });
+    return finish({ ...readingLevel, ...errorFields([storeFailure(error)]) });
   }
   const sample: Sample | undefined = reading.ok
     ? { at: now.toISOString(), amount: reading.value.amount, sms: reading.value.sms }
@@ -233,25 +248,46 @@ async function checkAccount(
   const observation = observe(account, reading, sample, stored, now);
 
   try {
-    const delivery = await decideAndDeliver(account, observation, sample, stored, now, deps, options);
+    const delivery = await decideAndDeliver(
+      account,
+      { observation, sample, stored, now },
+      deps,
+      options,
+      deadline,
+    );
+    // State that could not be recorded says no more than the reading.
+    if ('kind' in delivery) return finish({ ...readingLevel, ...errorFields([delivery]) });
     return finish({
       level: delivery.level,
       ...(observation.ok && observation.forecast ? { forecast: observation.forecast } : {}),
       ...(delivery.notified ? { notified: delivery.notified } : {}),
       ...(delivery.held ? { held: delivery.held } : {}),
-      ...(delivery.publishError ? { publishError: delivery.publishError } : {}),
-      ...(delivery.failedChannels ? { failedChannels: delivery.failedChannels } : {}),
-      ...(delivery.storeError ? { storeError: delivery.storeError } : {}),
+      ...errorFields(delivery.errors ?? []),
     });
   } catch (error) {
-    return finish({ ...readingLevel, storeError: describeError(error) });
+    return finish({ ...readingLevel, ...errorFields([storeFailure(error)]) });
   }
 }
 
+/** The report's error fields: the typed errors, and the texts the log line and the README name. */
+function errorFields(
+  errors: readonly DeliveryError[],
+): Pick<AccountReport, 'errors' | 'publishError' | 'failedChannels' | 'storeError'> {
+  if (errors.length === 0) return {};
+  const publishError = publishErrorText(errors);
+  const storeError = storeErrorText(errors);
+  const failedChannels = errors.flatMap((e) => (e.kind === 'publish' ? [e.channel] : []));
+  return {
+    errors,
+    ...(publishError ? { publishError, failedChannels } : {}),
+    ...(storeError ? { storeError } : {}),
+  };
+}
+
 /** The provider gets the run's deadline less the time the state writes and the publish need. */
-function readingDeadline(deadlineAt: number): number {
-  const left = deadlineAt - Date.now();
-  return deadlineAt - Math.min(2_000, Math.max(0, left / 3));
+function readingDeadline(deadline: Deadline): number {
+  const left = deadline.at - deadline.now();
+  return deadline.at - Math.min(2_000, Math.max(0, left / 3));
 }
 
 /** What this run learned, with the forecast from the history this reading extends. */
@@ -273,9 +309,7 @@ interface Delivery {
   readonly level: AccountReport['level'];
   readonly notified?: AccountReport['notified'];
   readonly held?: AccountReport['held'];
-  readonly publishError?: string;
-  readonly failedChannels?: readonly DeliveryChannel[];
-  readonly storeError?: string;
+  readonly errors?: readonly DeliveryError[];
 }
 
 /** The channels this run delivers on: the main topic, and the chat topic when configured. */
@@ -286,271 +320,109 @@ function channelsOf(deps: RunDeps): ReadonlyMap<DeliveryChannel, Notifier> {
   ]);
 }
 
-/** The configured channels that have not accepted a notice yet. */
-function undelivered(
-  marks: ChannelMarks | undefined,
-  channels: readonly DeliveryChannel[],
-): DeliveryChannel[] {
-  return channels.filter((channel) => marks?.[channel]?.status !== 'delivered');
-}
-
-/** The pending notices, oldest first, each with its marks. */
-function queueOf(pending: PendingNotification): QueuedNotice[] {
-  const { notification, channels } = pending;
-  return [...(pending.earlier ?? []), { notification, ...(channels ? { channels } : {}) }];
-}
-
-/** The pending item without the notices every configured channel has accepted; undefined when none is left. */
-function stillPending(
-  pending: PendingNotification | undefined,
-  channels: readonly DeliveryChannel[],
-): PendingNotification | undefined {
-  if (!pending) return undefined;
-  const queue = queueOf(pending);
-  const left = queue.filter((item) => undelivered(item.channels, channels).length > 0);
-  if (left.length === queue.length) return pending;
-  return left.length === 0 ? undefined : withMarks(pending, left);
-}
-
-function pendingMarks(channels: readonly DeliveryChannel[]): ChannelMarks {
-  return Object.fromEntries(channels.map((channel) => [channel, { status: 'pending', attempts: 0 }]));
-}
-
-interface Published {
-  /** Every notice of the claim with its marks after this run's publishes. */
-  readonly queue: readonly QueuedNotice[];
-  /** The channels that refused, with the error, in the order they refused. */
-  readonly failures: ReadonlyArray<readonly [DeliveryChannel, string]>;
-  /** Whether some channel accepted the claim's own notification in this run. */
-  readonly accepted: boolean;
-}
-
-/** The claim as it stands with these marks: what a checkpoint or the settle writes. */
-function withMarks(claim: PendingNotification, queue: readonly QueuedNotice[]): PendingNotification {
-  const last = queue.at(-1) ?? { notification: claim.notification };
-  const { earlier: _all, channels: _marks, ...fields } = claim;
-  return {
-    ...fields,
-    notification: last.notification,
-    ...(last.channels ? { channels: last.channels } : {}),
-    ...(queue.length > 1 ? { earlier: queue.slice(0, -1) } : {}),
-  };
-}
-
-/**
- * Publishes the claim's notices, oldest first, on each channel that has not accepted them yet. A
- * channel that refuses one is not sent the later ones this run (each channel keeps the order);
- * the other channel goes on. After each accepted publish that another one follows, `checkpoint`
- * records the marks under the same claim: a run that dies before its settle leaves the channels
- * it delivered marked, and the run that takes the claim over publishes only on the others.
- */
-async function publishQueue(
-  claim: PendingNotification,
-  notifiers: ReadonlyMap<DeliveryChannel, Notifier>,
-  account: AccountConfig,
-  now: Date,
-  deps: RunDeps,
-  checkpoint: (pending: PendingNotification) => Promise<void>,
-): Promise<Published> {
-  const channels = [...notifiers.keys()];
-  const items = queueOf(claim);
-  const marks: Array<Partial<Record<DeliveryChannel, ChannelMark>>> = items.map((item) => ({
-    ...item.channels,
-  }));
-  const plan = items.flatMap((item, index) =>
-    undelivered(item.channels, channels).map((channel) => ({ index, channel })),
-  );
-  const snapshot = (): QueuedNotice[] =>
-    items.map((item, index) => ({ notification: item.notification, channels: { ...marks[index] } }));
-  const refused = new Map<DeliveryChannel, string>();
-  const rendered = new Map<number, RenderedMessage>();
-  let accepted = false;
-  for (const [step, { index, channel }] of plan.entries()) {
-    const item = items[index];
-    const notifier = notifiers.get(channel);
-    const mine = marks[index];
-    if (!item || !notifier || !mine) continue;
-    if (refused.has(channel)) continue;
-    const attempts = mine[channel]?.attempts ?? 0;
-    try {
-      const message = rendered.get(index) ?? deps.renderer.render(item.notification, account);
-      rendered.set(index, message);
-      await notifier.publish(message);
-      mine[channel] = { status: 'delivered', deliveredAt: now.toISOString(), attempts };
-      if (index === items.length - 1) accepted = true;
-    } catch (failure) {
-      const lastError = describeError(failure);
-      refused.set(channel, lastError);
-      mine[channel] = { status: 'pending', attempts: attempts + 1, lastError };
-      continue;
-    }
-    const more = plan.slice(step + 1).some((next) => !refused.has(next.channel));
-    if (more) await checkpoint(withMarks(claim, snapshot()));
-  }
-  return { queue: snapshot(), failures: [...refused], accepted };
-}
-
+/** Plans each attempt (core/delivery-plan.ts) and performs it; a lost write re-reads and plans again. */
 async function decideAndDeliver(
   account: AccountConfig,
-  observation: Observation,
-  sample: Sample | undefined,
-  firstRead: StoredState | undefined,
-  now: Date,
+  run: {
+    readonly observation: Observation;
+    readonly sample: Sample | undefined;
+    /** The item as first read (batched, or alone). */
+    readonly stored: StoredState | undefined;
+    readonly now: Date;
+  },
   deps: RunDeps,
   options: RunOptions,
-): Promise<Delivery> {
-  const claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+  deadline: Deadline,
+): Promise<Delivery | DeliveryError> {
+  const { observation, sample, now } = run;
+  const notifiers = channelsOf(deps);
+  const channels = [...notifiers.keys()];
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-    const stored = attempt === 0 ? firstRead : await deps.store.load(account.name);
-    const version = stored?.version ?? 0;
-    // A run already recorded keeps its state; only an undelivered notice may still need this run.
-    const recorded = stored !== undefined && alreadyRecorded(stored.state, options.runId, now, attempt);
-    const decided =
-      recorded && stored
-        ? { next: stored.state, notification: undefined, held: undefined }
-        : transition(stored?.state, observation, now, account);
-    const { next, notification } = decided;
-    const notifiers = channelsOf(deps);
-    const channels = [...notifiers.keys()];
-    // A pending notice every configured channel has accepted (chat removed since) is done with.
-    const outstanding = stillPending(next.pending, channels);
-    // A silence holds every notice, an undelivered one from before it too: nothing is claimed.
-    const silenced = isSilenced(next.silence, now);
-    const claim = silenced
-      ? undefined
-      : claimFor(notification, outstanding, now, claimTtlMs, deps.newClaimId, channels);
-    const held = decided.held ?? (silenced ? outstanding?.notification : undefined);
-    if (recorded && !claim) return { level: next.level, ...(held ? { held: held.kind } : {}) };
-    if (claim && Date.now() >= options.deadlineAt) {
-      // Too late to publish: leave the state as it was, so the next run decides the same again.
-      return { level: next.level, storeError: 'deadline reached before the notice could be claimed' };
-    }
-    const { pending: _before, ...rest } = next;
-    const kept: AlertState = outstanding ? { ...rest, pending: outstanding } : rest;
-    const stamped = options.runId && !recorded ? { ...kept, runId: options.runId } : kept;
-    const toSave = claim ? { ...stamped, pending: claim } : stamped;
-    // The reading joins the history in the same write that records the observation, so a run
-    // recorded already (a duplicate delivery) does not count its reading twice.
-    const history = nextHistory(stored?.history, recorded ? undefined : sample);
-    if ((await deps.store.save(account.name, toSave, version, history)) === 'conflict') continue;
-    if (!claim) return { level: next.level, ...(held ? { held: held.kind } : {}) };
-
-    const claimed = claim;
-    const saved: StoredState = { state: toSave, version: version + 1, history };
-    if (Date.now() >= options.deadlineAt) {
+    const stored = attempt === 0 ? run.stored : await deps.store.load(account.name);
+    const plan = planDelivery({
+      stored,
+      decided: transition(stored?.state, observation, now, account),
+      ...(sample ? { sample } : {}),
+      channels,
+      now,
+      claimTtlMs: options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS,
+      ...(options.runId !== undefined ? { runId: options.runId } : {}),
+      attempt,
+      claimId: deps.newClaimId(),
+      pastDeadline: deadline.now() >= deadline.at,
+    });
+    const told = { level: plan.level, ...(plan.held ? { held: plan.held } : {}) };
+    if (plan.action === 'none') return told;
+    if (plan.action === 'stop') return { level: plan.level, errors: [plan.error] };
+    const { state, history, expectedVersion } = plan.write;
+    if ((await deps.store.save(account.name, state, expectedVersion, history)) === 'conflict') continue;
+    if (plan.action === 'record') return told;
+    if (deadline.now() >= deadline.at) {
       // The run is being cut off: the claim expires and a later run publishes the notice.
-      return { level: next.level, storeError: 'deadline reached before the claimed notice was published' };
+      const error = protocolStop('deadline', 'deadline reached before the claimed notice was published');
+      return { level: plan.level, errors: [error] };
     }
-    let current: StoredState = saved;
-    const checkpoint = async (pending: PendingNotification): Promise<void> => {
-      // Best effort: a failed checkpoint only widens what a takeover would publish again.
-      try {
-        const written = await writeIfClaimed(account.name, claimed, current, deps.store, (state) => ({
-          ...state,
-          pending,
-        }));
-        if (written) current = written;
-      } catch {}
-    };
-    const published = await publishQueue(claimed, notifiers, account, now, deps, checkpoint);
-    const publishError = published.failures.map(([channel, error]) => `${channel}: ${error}`).join('; ');
-    const failedChannels = published.failures.map(([channel]) => channel);
-    const notified = published.accepted ? { notified: claimed.notification.kind } : {};
-    if (published.failures.length > 0) {
-      const remaining = published.queue.filter((item) => undelivered(item.channels, channels).length > 0);
-      const { claimId: _id, claimedAt: _at, ...released } = withMarks(claimed, remaining);
-      await settleClaim(account.name, claimed, current, deps.store, (state) => ({
-        ...state,
-        pending: { ...released, attempts: claimed.attempts + 1, lastError: publishError },
-      }));
-      return { level: next.level, ...notified, publishError, failedChannels };
-    }
-    const cleared = await settleClaim(
-      account.name,
-      claimed,
-      current,
-      deps.store,
-      ({ pending: _sent, ...others }) => others,
-    );
-    return {
-      level: next.level,
-      ...notified,
-      ...(cleared
-        ? {}
-        : { storeError: 'delivered, but the pending notice could not be cleared; it may be sent again' }),
-    };
+    return deliver(plan, { state, history, version: expectedVersion + 1 }, notifiers, account, now, deps);
   }
-  throw new Error(
+  return protocolStop(
+    'contended',
     `state of ${account.name} kept changing under concurrent runs; gave up after ${SAVE_ATTEMPTS} tries`,
   );
 }
 
-function nextHistory(stored: History | undefined, sample: Sample | undefined): History {
-  const history = stored ?? EMPTY_HISTORY;
-  return sample ? recordReading(history, sample) : history;
-}
-
-/** Without a run id, two runs this close together that collided are deliveries of the same run. */
-const SAME_RUN_MS = 20_000;
-
-/** Whether the stored state already holds this run's observation. */
-function alreadyRecorded(state: AlertState, runId: string | undefined, now: Date, attempt: number): boolean {
-  if (runId !== undefined) return state.runId === runId;
-  // After a lost write only: a concurrent delivery recorded this moment first.
-  const checkedAt = state.checkedAt;
-  return (
-    attempt > 0 && checkedAt !== undefined && Math.abs(now.getTime() - Date.parse(checkedAt)) < SAME_RUN_MS
-  );
-}
-
-/** At most this many undelivered notices wait behind a new one; the oldest give way. */
-const MAX_EARLIER = 3;
-
-/**
- * What this run should publish, if anything: its own decision, or undelivered ones it may take
- * over. A new decision does not silence an older undelivered one (a "recovered" that SNS refused
- * still matters when a new low follows it): the older ones go out first, in order.
- */
-function claimFor(
-  notification: Notification | undefined,
-  pending: PendingNotification | undefined,
-  now: Date,
-  claimTtlMs: number,
-  newClaimId: () => string,
-  channels: readonly DeliveryChannel[],
-): PendingNotification | undefined {
-  const claimable = pending !== undefined && isClaimable(pending, now, claimTtlMs);
-  const claim = { claimId: newClaimId(), claimedAt: now.toISOString() };
-  if (!notification) return claimable ? { ...pending, ...claim } : undefined;
-  // A pending notice under a live claim is being published by its run right now.
-  const earlier = claimable ? queueOf(pending).slice(-MAX_EARLIER) : [];
-  return {
-    notification,
-    channels: pendingMarks(channels),
-    ...(earlier.length > 0 ? { earlier } : {}),
-    ...claim,
-    attempts: 0,
-  };
-}
-
-function isClaimable(pending: PendingNotification, now: Date, claimTtlMs: number): boolean {
-  if (pending.claimedAt === undefined) return true;
-  return now.getTime() - Date.parse(pending.claimedAt) >= claimTtlMs;
-}
-
-/**
- * Clears (delivered) or releases (failed) our claim, if it is still ours: a newer run may have
- * replaced the pending notification meanwhile, and its claim is not ours to touch. False only when
- * the write kept losing to other writers.
- */
-async function settleClaim(
-  account: string,
-  claim: PendingNotification,
+/** Publishes the claimed plan in order, checkpoints between publishes, and settles the claim. */
+async function deliver(
+  plan: DeliverPlan,
   saved: StoredState,
-  store: StateStore,
-  settle: (state: AlertState) => AlertState,
-): Promise<boolean> {
-  return (await writeIfClaimed(account, claim, saved, store, settle)) !== undefined;
+  notifiers: ReadonlyMap<DeliveryChannel, Notifier>,
+  account: AccountConfig,
+  now: Date,
+  deps: RunDeps,
+): Promise<Delivery> {
+  let current = saved;
+  let progress = startDelivery(plan);
+  const rendered = new Map<number, RenderedMessage>();
+  for (const [step, publish] of plan.publishes.entries()) {
+    const notifier = notifiers.get(publish.channel);
+    if (!notifier || isHeldBack(progress, publish)) continue;
+    try {
+      const message = rendered.get(publish.notice) ?? deps.renderer.render(publish.notification, account);
+      rendered.set(publish.notice, message);
+      await notifier.publish(message);
+    } catch (failure) {
+      progress = afterRefused(progress, publish, publishFailure(publish.channel, failure));
+      continue;
+    }
+    progress = afterAccepted(progress, publish, now);
+    const pending = checkpointAfter(plan, progress, step);
+    if (!pending) continue;
+    // Best effort: a failed checkpoint only widens what a takeover would publish again.
+    try {
+      const written = await writeIfClaimed(account.name, plan.claim, current, deps.store, (state) => ({
+        ...state,
+        pending,
+      }));
+      if (written) current = written;
+    } catch {}
+  }
+  const settlement = settlementOf(plan, progress);
+  const written = await writeIfClaimed(account.name, plan.claim, current, deps.store, (state) =>
+    settled(state, settlement),
+  );
+  const notified = progress.accepted ? { notified: plan.claim.notification.kind } : {};
+  if (settlement.cleared && !written) {
+    const error = protocolStop(
+      'not-cleared',
+      'delivered, but the pending notice could not be cleared; it may be sent again',
+    );
+    return { level: plan.level, ...notified, errors: [error] };
+  }
+  // A release that kept losing leaves the claim to expire: a run after the claim TTL takes it over.
+  return {
+    level: plan.level,
+    ...notified,
+    ...(progress.refusals.length > 0 ? { errors: progress.refusals } : {}),
+  };
 }
 
 /**
@@ -567,7 +439,7 @@ async function writeIfClaimed(
 ): Promise<StoredState | undefined> {
   let current: StoredState | undefined = saved;
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-    if (!current || current.state.pending?.claimId !== claim.claimId) return current ?? saved;
+    if (!current || !holdsClaim(current.state, claim)) return current ?? saved;
     const history = current.history ?? EMPTY_HISTORY;
     const state = change(current.state);
     if ((await store.save(account, state, current.version, history)) === 'saved') {
@@ -576,9 +448,4 @@ async function writeIfClaimed(
     current = await store.load(account);
   }
   return undefined;
-}
-
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 300);
-  return String(error).slice(0, 300);
 }

@@ -68,6 +68,8 @@ const deps: RunDeps = {
   renderer: createRenderer(config.locale, config.timeZone),
   telemetry,
   clock: () => new Date(),
+  // The clock the handler sets the run's deadline on.
+  deadlineClock: Date.now,
   newClaimId: randomUUID,
 };
 
@@ -76,23 +78,40 @@ const digestChannels: DigestChannel[] = [
   ...(chatNotifier ? [{ name: 'chat' as const, notifier: chatNotifier }] : []),
 ];
 
-/** The weekly digest, named by the schedule's scheduled time; a manual invocation is a digest of its own. */
-async function digest(event: unknown): Promise<DigestResult> {
+/**
+ * Beyond the function's timeout before a digest claim counts as left by a dead invocation: room for
+ * the clocks of two invocations to differ. With the default timeout (30 s) the claim ends before
+ * Lambda's first retry of a failed asynchronous invocation (1 minute, then 2 more minutes), so the
+ * retry takes over; a longer timeout leaves it to the second retry, or to the on-failure destination.
+ */
+const DIGEST_CLAIM_MARGIN_MS = 10_000;
+
+/**
+ * The weekly digest, named by the schedule's scheduled time and as of that time (a retry reports
+ * the same week); a manual invocation is a digest of its own, as of its invocation.
+ */
+async function digest(event: unknown, context?: LambdaContext): Promise<DigestResult> {
   const now = new Date();
+  const scheduled = runIdOf(event);
+  const remaining = context?.getRemainingTimeInMillis();
   const result = await sendDigest(
     config,
     {
       store: deps.store,
       ledger: createDynamoDbDigestLedger({ tableName: environment.tableName, client: dynamoDb }),
       channels: digestChannels,
-      clock: () => now,
+      clock: () => new Date(),
+      ...(scheduled ? { asOf: new Date(scheduled) } : {}),
       newClaimId: randomUUID,
+      // Lasts while this invocation can run (its remaining time at the start is the function's timeout).
+      ...(remaining === undefined ? {} : { claimTtlMs: remaining + DIGEST_CLAIM_MARGIN_MS }),
     },
-    runIdOf(event) ?? `manual-${now.toISOString()}`,
+    scheduled ?? `manual-${now.toISOString()}`,
   );
   telemetry.log(result.problems > 0 ? 'error' : 'info', 'digest finished', { ...result });
   // Failing the invocation is what retries it: Lambda's asynchronous retry sends the same event,
-  // which publishes only the channels still missing.
+  // which publishes only the channels still missing, or takes over the claim of an invocation that
+  // died; refused three times, the event goes to the on-failure destination (the dead-letter queue).
   if (result.problems > 0)
     throw new Error(`the weekly digest could not be delivered: ${result.error ?? 'unknown'}`);
   return result;
@@ -113,7 +132,7 @@ export async function handler(
   event: unknown,
   context?: LambdaContext,
 ): Promise<HandlerResult | TestNoticeResult | DigestResult> {
-  if (isDigestRequest(event)) return digest(event);
+  if (isDigestRequest(event)) return digest(event, context);
   if (isTestNoticeRequest(event)) {
     const result = await sendTestNotice({
       topic: { notifier, topicArn: environment.topicArn },

@@ -662,6 +662,21 @@ describe('what a notification carries', () => {
     expect(play([[0, burning(4000, 15, 5)]], account).kinds).toEqual(['spend-spike']);
   });
 
+  it('an idle account is never a spike, even under a policy with a floor of 0', () => {
+    const account = testAccount({
+      policy: { ...testAccount().policy, spendSpike: { multiple: 5, floorAmount: 0 } },
+    });
+    expect(
+      play(
+        [
+          [0, burning(4000, 0, 0)],
+          [1, burning(4000, 0, 0)],
+        ],
+        account,
+      ).kinds,
+    ).toEqual([null, null]);
+  });
+
   it('the per-account failure count is honoured', () => {
     const account = testAccount({ policy: { ...testAccount().policy, failuresBeforeAlert: 1 } });
     expect(play([[0, 'transient']], account).kinds).toEqual(['check-failed']);

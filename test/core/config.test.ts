@@ -155,7 +155,12 @@ describe('parseMonitorConfig', () => {
     [
       'a negative spike floor',
       { accounts: [account], policy: { spendSpike: { floorAmount: -1 } } },
-      'policy.spendSpike.floorAmount: must be at least 0',
+      'policy.spendSpike.floorAmount: must be at least 0.01',
+    ],
+    [
+      'a spike floor of 0 (an idle account would spike for ever)',
+      { accounts: [account], policy: { spendSpike: { floorAmount: 0 } } },
+      'policy.spendSpike.floorAmount: must be at least 0.01',
     ],
     [
       'a misspelled spike field',

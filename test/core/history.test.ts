@@ -230,6 +230,39 @@ describe('balance history: digest and spike figures', () => {
     expect(history.hours.at(-1)?.toppedUp.amount).toBe(298.75);
   });
 
+  it('judges no spike after a business-hours night: the morning reading holds the night’s use', () => {
+    // 5 TL an hour around the clock, read 08:00–18:00 every 15 minutes for 5 days.
+    const samples: Sample[] = [];
+    for (let day = 0; day < 5; day++) {
+      for (let t = 8 * HOUR; t <= 18 * HOUR; t += 15 * MINUTE) {
+        const at = START + day * DAY + t;
+        samples.push(sample(at, 5000 - (5 * (at - START)) / HOUR));
+      }
+    }
+    const morning = START + 5 * DAY + 8 * HOUR + 15 * MINUTE;
+    const history = recordReading(
+      historyFromSamples(samples),
+      sample(morning, 5000 - (5 * (morning - START)) / HOUR),
+    );
+
+    expect(spendRate(history, 'amount')).toBeUndefined();
+    // The night's use is still counted: the week's spend is 5 TL for every hour read across.
+    expect(weekSummary(history)?.spent.amount).toBe(
+      Math.round(((5 * (morning - Date.parse(samples[0]?.at ?? ''))) / HOUR) * 100) / 100,
+    );
+  });
+
+  it('judges no spike on the first reading after an outage of a few hours, and judges the hour after it', () => {
+    const steady = quarterHours(2, (t) => 5000 - (5 * t) / HOUR);
+    const last = Date.parse(steady.at(-1)?.at ?? '');
+    // Three hours without a reading, then the hourly pace goes on.
+    const after = recordReading(historyFromSamples(steady), sample(last + 3 * HOUR, 5000 - 5 * 51));
+
+    expect(spendRate(after, 'amount')).toBeUndefined();
+    const next = recordReading(after, sample(last + 4 * HOUR, 5000 - 5 * 52));
+    expect(spendRate(next, 'amount')).toMatchObject({ lastHour: 5, medianHour: 5 });
+  });
+
   it('has no summary and no rate before the first reading', () => {
     expect(weekSummary(EMPTY_HISTORY)).toBeUndefined();
     expect(spendRate(EMPTY_HISTORY, 'amount')).toBeUndefined();

@@ -59,7 +59,7 @@ function fakeTopic(): Notifier & { accepted: string[]; refuse(times?: number): v
       }
       if (refusals > 0) {
         refusals--;
-        throw Object.assign(new Error('Rate exceeded'), { name: 'SnsPublishError' });
+        throw Object.assign(new Error('Rate exceeded'), { name: 'SnsPublishError', code: 'Throttling' });
       }
       accepted.push(message.attributes.kind);
     },
@@ -72,6 +72,10 @@ interface Harness {
   readonly chat: ReturnType<typeof fakeTopic>;
   readonly reports: AccountReport[];
   balance(amount: number): void;
+  /** From the next read (or the next `saves` state writes) on, the deadline clock is past the run's deadline. */
+  lateAfter(event: { read: true } | { saves: number }): void;
+  /** `times` state writes lose, as to a concurrent run, once `after` writes have been saved. */
+  conflict(times: number, after?: number): void;
   run(
     minutes: number,
     options?: { runId?: string; chat?: boolean; deadlineMs?: number },
@@ -91,17 +95,38 @@ function harness(): Harness {
   let amount = 500;
   let now = T0;
   let claims = 0;
+  let late = false;
+  let lateAfterRead = false;
+  let savesBeforeLate = Number.POSITIVE_INFINITY;
+  let conflicts = 0;
+  let savesBeforeConflicts = 0;
+  const save = store.save.bind(store);
+  store.save = async (...args) => {
+    if (conflicts > 0 && savesBeforeConflicts-- <= 0) {
+      conflicts--;
+      return 'conflict';
+    }
+    const result = await save(...args);
+    if (--savesBeforeLate === 0) late = true;
+    return result;
+  };
   const base: Omit<RunDeps, 'chatNotifier'> = {
     credentials: {
       load: async (accounts) =>
         new Map(accounts.map((a) => [a.name, { ok: true as const, value: { key: 'k', hash: 'h' } }])),
     },
-    reader: { read: async () => ({ ok: true, value: { amount, sms: Math.round(amount * 6.5) } }) },
+    reader: {
+      read: async () => {
+        if (lateAfterRead) late = true;
+        return { ok: true, value: { amount, sms: Math.round(amount * 6.5) } };
+      },
+    },
     store,
     notifier: topic,
     renderer: createRenderer('en', 'Europe/Istanbul'),
     telemetry: { accountChecked: (report) => reports.push(report) },
     clock: () => new Date(now),
+    deadlineClock: () => (late ? Number.POSITIVE_INFINITY : Date.now()),
     newClaimId: () => `claim-${++claims}`,
   };
   return {
@@ -112,7 +137,16 @@ function harness(): Harness {
     balance(value) {
       amount = value;
     },
+    lateAfter(event) {
+      if ('read' in event) lateAfterRead = true;
+      else savesBeforeLate = event.saves;
+    },
+    conflict(times, after = 0) {
+      conflicts = times;
+      savesBeforeConflicts = after;
+    },
     async run(minutes, options = {}) {
+      late = false;
       now = T0 + minutes * MINUTE;
       const deps: RunDeps = options.chat === false ? base : { ...base, chatNotifier: chat };
       const deadlineAt = Date.now() + (options.deadlineMs ?? 10_000);
@@ -121,6 +155,8 @@ function harness(): Harness {
         deps,
         options.runId ? { deadlineAt, runId: options.runId } : { deadlineAt },
       );
+      lateAfterRead = false;
+      savesBeforeLate = Number.POSITIVE_INFINITY;
       const [report] = summary.accounts;
       if (!report) throw new Error('no report');
       return report;
@@ -425,5 +461,92 @@ describe('while the account is silenced', () => {
     expect(h.topic.accepted).toEqual(['low']);
     expect(h.chat.accepted).toEqual(['low']);
     expect(await h.pending()).toBeUndefined();
+  });
+});
+
+describe('the report of what went wrong', () => {
+  it('a refusal is carried as a typed publish error with its channel and the service’s code', async () => {
+    h.balance(20);
+    h.chat.refuse();
+    const report = await h.run(0);
+
+    expect(report.errors).toEqual([
+      { kind: 'publish', channel: 'chat', code: 'Throttling', message: 'SnsPublishError: Rate exceeded' },
+    ]);
+  });
+
+  it('a notice due once the deadline has passed is not claimed: the state stays as it was, and the next run sends it', async () => {
+    await h.run(0);
+    const before = await h.store.load('main');
+    h.balance(20);
+    h.lateAfter({ read: true });
+    const cut = await h.run(15);
+
+    expect(cut.errors).toEqual([
+      { kind: 'store', code: 'deadline', message: 'deadline reached before the notice could be claimed' },
+    ]);
+    expect(cut.storeError).toBe('deadline reached before the notice could be claimed');
+    expect(await h.store.load('main')).toEqual(before);
+    expect(h.topic.accepted).toEqual([]);
+
+    await h.run(30);
+    expect(h.topic.accepted).toEqual(['low']);
+  });
+
+  it('a run cut off right after its claim publishes nothing, and a run after the claim TTL takes the claim over', async () => {
+    await h.run(0);
+    h.balance(20);
+    h.lateAfter({ saves: 1 });
+    const cut = await h.run(15);
+
+    expect(cut.errors).toEqual([
+      {
+        kind: 'store',
+        code: 'deadline',
+        message: 'deadline reached before the claimed notice was published',
+      },
+    ]);
+    expect((await h.pending())?.claimId).toBeDefined();
+    await h.run(16);
+    expect(h.topic.accepted).toEqual([]);
+
+    await h.run(20);
+    expect(h.topic.accepted).toEqual(['low']);
+    expect(h.chat.accepted).toEqual(['low']);
+    expect(await h.pending()).toBeUndefined();
+  });
+
+  it('a state that kept changing under concurrent runs is a contended store error, with the level the reading reached', async () => {
+    h.balance(20);
+    h.conflict(5);
+    const report = await h.run(0);
+
+    expect(report.errors).toEqual([
+      {
+        kind: 'store',
+        code: 'contended',
+        message: 'state of main kept changing under concurrent runs; gave up after 5 tries',
+      },
+    ]);
+    expect(report).toMatchObject({ level: 'CRITICAL', storeError: report.errors?.[0]?.message });
+    expect(report.notified).toBeUndefined();
+    expect(h.topic.accepted).toEqual([]);
+  });
+
+  it('a delivered notice whose pending item could not be cleared counts as sent, and the report says it may be sent again', async () => {
+    h.balance(20);
+    h.conflict(5, 1);
+    const report = await h.run(0, { chat: false });
+
+    expect(h.topic.accepted).toEqual(['low']);
+    expect(report.notified).toBe('low');
+    expect(report.errors).toEqual([
+      {
+        kind: 'store',
+        code: 'not-cleared',
+        message: 'delivered, but the pending notice could not be cleared; it may be sent again',
+      },
+    ]);
+    expect(report.publishError).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoDbDigestLedger } from '../../lambda/adapters/digest-ledger.js';
 import { expectClean, expectReturned, expectThrew } from './expect-run.js';
 import { type E2eSuite, startE2eSuite, TOPIC_ARN } from './harness.js';
 
@@ -59,6 +60,45 @@ describe('the weekly digest', () => {
     const second = await s.run({ event: DIGEST_EVENT });
     expect(expectReturned(first.invocation)).toMatchObject({ outcome: 'sent' });
     expect(expectReturned(second.invocation)).toMatchObject({ outcome: 'duplicate' });
+    expect(s.publishedKinds().filter((k) => k === 'digest')).toHaveLength(1);
+  });
+
+  it('reports the week as of the event’s scheduled time, not the time it was invoked', async () => {
+    const s = await suite.scenario();
+    await s.run();
+    const calls = s.aws.publishes.length;
+    await s.run({ event: DIGEST_EVENT });
+    const bodies = JSON.parse(s.aws.publishes[calls]?.message ?? '{}') as Record<string, string>;
+    const { digest } = JSON.parse(bodies.https ?? '{}') as { digest?: { weekOf?: string } };
+    expect(digest?.weekOf).toBe('2026-11-30T06:00:00.000Z');
+  });
+
+  it('fails the invocation that finds the digest claimed by a live invocation, so that Lambda retries it', async () => {
+    const s = await suite.scenario();
+    await s.run();
+    const ledger = createDynamoDbDigestLedger({ tableName: s.tableName, client: suite.dynalite.client });
+    await ledger.save(
+      DIGEST_EVENT.scheduledTime,
+      { status: 'claimed', claimId: 'live', claimedAt: Date.now() - 5_000, sent: [] },
+      0,
+    );
+    const busy = await s.run({ event: DIGEST_EVENT });
+    expect(expectThrew(busy.invocation)).toContain('claimed by another invocation');
+    expect(s.publishedKinds().filter((k) => k === 'digest')).toHaveLength(0);
+  });
+
+  it('takes over, on the retry a minute later, the claim of an invocation that died, and delivers the digest', async () => {
+    const s = await suite.scenario();
+    await s.run();
+    const ledger = createDynamoDbDigestLedger({ tableName: s.tableName, client: suite.dynalite.client });
+    // The claim lasts the function's timeout (20 s here) and a margin: a minute is past it.
+    await ledger.save(
+      DIGEST_EVENT.scheduledTime,
+      { status: 'claimed', claimId: 'died', claimedAt: Date.now() - 60_000, sent: [] },
+      0,
+    );
+    const retry = await s.run({ event: DIGEST_EVENT });
+    expect(expectReturned(retry.invocation)).toMatchObject({ outcome: 'sent', published: ['topic'] });
     expect(s.publishedKinds().filter((k) => k === 'digest')).toHaveLength(1);
   });
 

@@ -124,6 +124,28 @@ describe('the schedule', () => {
     });
   });
 
+  it('sends an asynchronous invocation the function failed three times (a check run or a digest) to the dead-letter queue', () => {
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.fn },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: arnOf(ids.queue) } },
+    });
+  });
+
+  it('lets no queue policy statement deny the function its sends to the dead-letter queue over TLS', () => {
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).filter((p) =>
+      JSON.stringify(p.Properties?.Queues).includes(ids.queue),
+    );
+    const denies = policies
+      .flatMap(
+        (p) => (p.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [],
+      )
+      .filter((s) => s.Effect === 'Deny');
+    expect(denies.map((s) => s.Condition)).toEqual([{ Bool: { 'aws:SecureTransport': 'false' } }]);
+  });
+
   it('passes a cron expression through with the time zone', () => {
     const { template: cron } = synthTemplate(
       withConfig({
@@ -260,7 +282,7 @@ describe("the function's permissions", () => {
     ]);
   });
 
-  it('are exactly: its log streams, the credential parameters, four table actions and publishing to the topic', () => {
+  it('are exactly: its log streams, the credential parameters, four table actions, publishing to the topic and sending to the dead-letter queue', () => {
     expect(statementsOfRole(template, ids.fnRole)).toEqual([
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -280,6 +302,7 @@ describe("the function's permissions", () => {
         Resource: arnOf(ids.table),
       },
       { Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: ids.topic } },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.queue) },
     ]);
   });
 

@@ -868,6 +868,29 @@ describe('a spend spike', () => {
     await h.run(168.5);
     expect(h.published()).toEqual([]);
   });
+
+  it('five days read 08:00–18:00 at 5 TL an hour around the clock: no spike notice on any morning', async () => {
+    const h = await harness();
+    for (let day = 0; day < 6; day++) {
+      for (let hour = 8; hour <= 18; hour += 0.25) {
+        if (day === 5 && hour > 8.25) break;
+        const hours = day * 24 + hour;
+        balance(5000 - 5 * hours);
+        await h.run(hours);
+      }
+    }
+    expect(h.published()).toEqual([]);
+  });
+
+  it('a week at 5 TL an hour, then an outage of 4 hours: no spike notice when the readings resume', async () => {
+    const h = await harness();
+    const before = await normalWeek(h);
+    balance(before - 5 * 5);
+    await h.run(172);
+    balance(before - 5 * 6);
+    await h.run(173);
+    expect(h.published()).toEqual([]);
+  });
 });
 
 describe('the weekly digest', () => {
@@ -886,15 +909,21 @@ describe('the weekly digest', () => {
     return h;
   }
 
-  function digestOf(h: Harness, channels: readonly DigestChannel[], digestId: string) {
+  function digestOf(
+    h: Harness,
+    channels: readonly DigestChannel[],
+    digestId: string,
+    options: { at?: number; claimTtlMs?: number } = {},
+  ) {
     return sendDigest(
       h.config,
       {
         store: h.store,
         ledger: createDynamoDbDigestLedger({ tableName: h.tableName, client: dynalite.client }),
         channels,
-        clock: () => new Date(T0 + 167.5 * HOUR),
+        clock: () => new Date(options.at ?? T0 + 167.5 * HOUR),
         newClaimId: () => `digest-claim-${Math.random()}`,
+        ...(options.claimTtlMs === undefined ? {} : { claimTtlMs: options.claimTtlMs }),
       },
       digestId,
     );
@@ -966,7 +995,7 @@ describe('the weekly digest', () => {
     const at = T0 + 167.5 * HOUR;
     await ledger.save(
       '2026-11-09T06:00:00Z',
-      { status: 'claimed', claimId: 'other', claimedAt: at - 60_000, sent: [] },
+      { status: 'claimed', claimId: 'other', claimedAt: at - 10_000, sent: [] },
       0,
     );
     const calls = sns.commandCalls(PublishCommand).length;
@@ -980,5 +1009,39 @@ describe('the weekly digest', () => {
     );
     expect((await digestOf(h, [topic], '2026-11-09T06:00:00Z')).outcome).toBe('sent');
     expect(sns.commandCalls(PublishCommand).length).toBe(calls + 1);
+  });
+
+  it('fails a delivery that finds the digest claimed by a live invocation, so that Lambda retries it', async () => {
+    const h = await replayedWeek();
+    const ledger = createDynamoDbDigestLedger({ tableName: h.tableName, client: dynalite.client });
+    const at = T0 + 167.5 * HOUR;
+    await ledger.save(
+      '2026-11-09T06:00:00Z',
+      { status: 'claimed', claimId: 'other', claimedAt: at - 5_000, sent: [] },
+      0,
+    );
+    const result = await digestOf(h, [topic], '2026-11-09T06:00:00Z');
+    expect(result).toMatchObject({ outcome: 'busy', published: [], problems: 1 });
+    expect(result.error).toContain('claimed by another invocation');
+  });
+
+  it('delivers a digest whose claiming invocation died on Lambda’s first retry, a minute after the refused delivery', async () => {
+    const h = await replayedWeek();
+    const ledger = createDynamoDbDigestLedger({ tableName: h.tableName, client: dynalite.client });
+    const at = T0 + 167.5 * HOUR;
+    // The first invocation claims the digest and dies; a duplicate delivery 5 s later finds the
+    // claim live and fails; Lambda retries that one a minute later. The function's timeout is 30 s.
+    const claimTtlMs = 30_000 + 10_000;
+    await ledger.save(
+      '2026-11-09T06:00:00Z',
+      { status: 'claimed', claimId: 'died', claimedAt: at, sent: [] },
+      0,
+    );
+    const calls = sns.commandCalls(PublishCommand).length;
+    const refused = await digestOf(h, [topic], '2026-11-09T06:00:00Z', { at: at + 5_000, claimTtlMs });
+    const retry = await digestOf(h, [topic], '2026-11-09T06:00:00Z', { at: at + 65_000, claimTtlMs });
+    expect([refused.problems, retry.outcome]).toEqual([1, 'sent']);
+    expect(sns.commandCalls(PublishCommand).length).toBe(calls + 1);
+    expect((await ledger.load('2026-11-09T06:00:00Z'))?.mark.status).toBe('done');
   });
 });

@@ -339,3 +339,172 @@ describe('npm run silence', () => {
     expect(err.join('')).toContain('gave up after 5 tries: run the command again');
   });
 });
+
+/** A state item last checked `days` days before NOW. */
+function itemCheckedDaysAgo(account: string, days: number) {
+  const at = new Date(NOW.getTime() - days * 86_400_000).toISOString();
+  return {
+    ...STATE_ITEM,
+    pk: { S: `ACCOUNT#${account}` },
+    state: {
+      S: JSON.stringify({
+        level: 'OK',
+        levelSince: '2026-10-01T00:00:00.000Z',
+        checkedAt: at,
+        lastBalance: { amount: 10, sms: 65, at },
+      }),
+    },
+  };
+}
+
+describe('accounts the configuration may no longer hold', () => {
+  it('status marks an account not checked for more than 7 days as stale, in the text and in --json', async () => {
+    dynamoDbMock
+      .on(ScanCommand)
+      .resolves({ Items: [itemCheckedDaysAgo('old', 12), itemCheckedDaysAgo('main', 6.9)] });
+    const text = capture();
+    const json = capture();
+
+    expect(
+      await runStatus({ stack: STACK, table: TABLE, json: false }, clients, text.output, () => NOW),
+    ).toBe(0);
+    expect(await runStatus({ stack: STACK, table: TABLE, json: true }, clients, json.output, () => NOW)).toBe(
+      0,
+    );
+    expect(text.out.join('')).toContain(
+      '\nold: stale (not checked for 12 days: removed from the configuration?)\n',
+    );
+    expect(text.out.join('')).not.toContain('main: stale');
+    const report = JSON.parse(json.out.join(''));
+    expect(
+      report.accounts.map((a: { account: string; staleDays?: number }) => [a.account, a.staleDays]),
+    ).toEqual([
+      ['main', undefined],
+      ['old', 12],
+    ]);
+  });
+
+  it('silence --all skips a stale account with a note and silences the others', async () => {
+    dynamoDbMock
+      .on(ScanCommand)
+      .resolves({ Items: [itemCheckedDaysAgo('old', 30), itemCheckedDaysAgo('main', 0)] });
+    dynamoDbMock.on(PutItemCommand).resolves({});
+    const parsed = parseSilenceArgs([
+      '--all',
+      '--for',
+      '2h',
+      '--reason',
+      'x',
+      '--table',
+      TABLE,
+      '--max-hours',
+      '24',
+    ]);
+    if (!parsed.ok) throw new Error(parsed.errors.join());
+    const { out, err, output } = capture();
+
+    expect(await runSilence(parsed.args, clients, output, { now: () => NOW })).toBe(0);
+    expect(dynamoDbMock).toHaveReceivedCommandTimes(PutItemCommand, 1);
+    expect(dynamoDbMock).toHaveReceivedCommandWith(PutItemCommand, {
+      Item: expect.objectContaining({ pk: { S: 'ACCOUNT#main' } }),
+    });
+    expect(err.join('')).toBe(
+      'old: skipped, stale (not checked for 30 days: removed from the configuration?); name it to change it anyway\n',
+    );
+    expect(out.join('')).toBe('main: silenced until 2026-11-27T13:00:00.000Z: x\n');
+  });
+
+  it('silence --all refuses, saying so, when every account is stale', async () => {
+    dynamoDbMock.on(ScanCommand).resolves({ Items: [itemCheckedDaysAgo('old', 8)] });
+    const parsed = parseSilenceArgs([
+      '--all',
+      '--for',
+      '2h',
+      '--reason',
+      'x',
+      '--table',
+      TABLE,
+      '--max-hours',
+      '24',
+    ]);
+    if (!parsed.ok) throw new Error(parsed.errors.join());
+    const { err, output } = capture();
+
+    expect(await runSilence(parsed.args, clients, output, { now: () => NOW })).toBe(1);
+    expect(err.join('')).toContain(`error: every account of table ${TABLE} is stale: nothing to change\n`);
+    expect(dynamoDbMock).not.toHaveReceivedCommand(PutItemCommand);
+  });
+});
+
+describe('the longest silence when the stack does not say', () => {
+  it('with --table and no --max-hours, says on stderr that the default 168 hours is used', async () => {
+    dynamoDbMock.on(GetItemCommand).resolves({ Item: STATE_ITEM });
+    dynamoDbMock.on(PutItemCommand).resolves({});
+    const parsed = parseSilenceArgs(['main', '--for', '2h', '--reason', 'x', '--table', TABLE]);
+    if (!parsed.ok) throw new Error(parsed.errors.join());
+    const { err, output } = capture();
+
+    expect(await runSilence(parsed.args, clients, output, { now: () => NOW })).toBe(0);
+    expect(err.join('')).toBe(
+      "note: the longest silence was not read from the stack (--table, or no MaxSilenceHours output): using the default 168 hours; --max-hours N sets the stack's maxSilenceHours\n",
+    );
+  });
+
+  it('says nothing of the maximum when the stack publishes it', async () => {
+    stackWithOutputs({ table: TABLE, maxSilenceHours: '24' });
+    dynamoDbMock.on(GetItemCommand).resolves({ Item: STATE_ITEM });
+    dynamoDbMock.on(PutItemCommand).resolves({});
+    const parsed = parseSilenceArgs(['main', '--for', '2h', '--reason', 'x']);
+    if (!parsed.ok) throw new Error(parsed.errors.join());
+    const { err, output } = capture();
+
+    expect(await runSilence(parsed.args, clients, output, { now: () => NOW })).toBe(0);
+    expect(err).toEqual([]);
+  });
+});
+
+describe('npm run silence --json', () => {
+  it('prints one JSON object: the results, the stale accounts skipped, and where the maximum came from', async () => {
+    dynamoDbMock
+      .on(ScanCommand)
+      .resolves({ Items: [itemCheckedDaysAgo('old', 9), itemCheckedDaysAgo('main', 0)] });
+    dynamoDbMock.on(PutItemCommand).resolves({});
+    const parsed = parseSilenceArgs(['--all', '--for', '2h', '--reason', 'x', '--table', TABLE, '--json']);
+    if (!parsed.ok) throw new Error(parsed.errors.join());
+    const { out, err, output } = capture();
+
+    expect(await runSilence(parsed.args, clients, output, { now: () => NOW, by: 'ops' })).toBe(0);
+    expect(err).toEqual([]);
+    expect(out).toHaveLength(1);
+    expect(JSON.parse(out.join(''))).toEqual({
+      ok: true,
+      table: TABLE,
+      action: 'set',
+      maxSilenceHours: { hours: 168, from: 'default' },
+      accounts: [
+        {
+          account: 'main',
+          result: 'silenced',
+          silence: { until: '2026-11-27T13:00:00.000Z', reason: 'x', since: NOW.toISOString(), by: 'ops' },
+        },
+      ],
+      skipped: [{ account: 'old', staleDays: 9 }],
+      warnings: [],
+    });
+  });
+
+  it('prints one JSON object with the error when the account has no state', async () => {
+    dynamoDbMock.on(GetItemCommand).resolves({});
+    const parsed = parseSilenceArgs(['--clear', 'gone', '--table', TABLE, '--json']);
+    if (!parsed.ok) throw new Error(parsed.errors.join());
+    const { out, err, output } = capture();
+
+    expect(await runSilence(parsed.args, clients, output, { now: () => NOW })).toBe(1);
+    expect(err).toEqual([]);
+    expect(JSON.parse(out.join(''))).toMatchObject({
+      ok: false,
+      action: 'clear',
+      error: { kind: 'account', message: expect.stringContaining('"gone" has no state') },
+    });
+  });
+});

@@ -151,7 +151,42 @@ describe('npm run test-notice', () => {
   });
 });
 
+describe('npm run test-notice --json', () => {
+  it('prints the function answer as one JSON object with ok and the function name', async () => {
+    stackWithOutputs();
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload(RESULT) as never });
+    const { out, err, output } = capture();
+
+    expect(await runTestNotice({ ...ARGS, json: true }, clients, output)).toBe(0);
+    expect(err).toEqual([]);
+    expect(JSON.parse(out.join(''))).toEqual({ ok: true, functionName: FUNCTION, ...RESULT });
+  });
+
+  it('prints one JSON object with the error, naming the region to pass, when no region is set', async () => {
+    cloudFormationMock.on(DescribeStacksCommand).rejects(new Error('Region is missing'));
+    const { out, err, output } = capture();
+
+    expect(await runTestNotice({ stack: ARGS.stack, json: true }, clients, output)).toBe(1);
+    expect(err).toEqual([]);
+    expect(JSON.parse(out.join(''))).toEqual({
+      ok: false,
+      error: {
+        kind: 'aws',
+        message:
+          'could not describe stack IletiMerkeziBalanceMonitor: Error: Region is missing: pass --region R (e.g. --region eu-central-1) or set AWS_REGION',
+      },
+    });
+  });
+});
+
 describe('test-notice arguments', () => {
+  it('take --json', () => {
+    expect(parseTestNoticeArgs(['--json'])).toEqual({
+      ok: true,
+      args: { stack: 'IletiMerkeziBalanceMonitor', json: true },
+    });
+  });
+
   it('default to the stack of cdk.json and the SDK region', () => {
     expect(parseTestNoticeArgs([])).toEqual({ ok: true, args: { stack: 'IletiMerkeziBalanceMonitor' } });
   });
