@@ -2,6 +2,7 @@ import path from 'node:path';
 import { writeMonitorConfig } from '../infra/bundle.js';
 import { SANDBOX_CREDENTIALS } from '../lambda/adapters/sandbox-provider.js';
 import { defaultCredentialsParameter } from '../lambda/core/config.js';
+import { ENV } from '../lambda/core/contract.js';
 
 /**
  * The environment of a measured Node process: what the Lambda function gets from the stack, plus
@@ -73,9 +74,9 @@ export function functionEnv(options: FunctionEnvOptions): NodeJS.ProcessEnv {
     HOME: options.homeDir,
     AWS_CONFIG_FILE: path.join(options.homeDir, 'aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(options.homeDir, 'aws-credentials'),
-    LAMBDA_TASK_ROOT: options.taskRoot,
-    TOPIC_ARN,
-    TABLE_NAME,
+    [ENV.taskRoot]: options.taskRoot,
+    [ENV.topicArn]: TOPIC_ARN,
+    [ENV.tableName]: TABLE_NAME,
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'AKIDLOCALBENCH',
     AWS_SECRET_ACCESS_KEY: 'local-bench-secret',

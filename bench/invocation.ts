@@ -1,27 +1,19 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import {
-  accountPartitionKey,
-  createDynamoDbStateStore,
-  PARTITION_KEY,
-  SORT_KEY,
-  STATE_SORT_KEY,
-} from '../lambda/adapters/dynamodb-store.js';
-import {
-  type ProviderServer,
-  SANDBOX_BALANCE,
-  startProviderServer,
-} from '../lambda/adapters/sandbox-provider.js';
+import { createDynamoDbStateStore } from '../lambda/adapters/dynamodb-store.js';
+import { SANDBOX_BALANCE } from '../lambda/adapters/sandbox-provider.js';
+import { accountPartitionKey, PARTITION_KEY, SORT_KEY, STATE_SORT_KEY } from '../lambda/core/contract.js';
 import type { Sample } from '../lambda/core/forecast-types.js';
 import { historyFromSamples } from '../lambda/core/history.js';
-import { type LocalDynamoDb, startDynalite } from '../test/support/dynalite.js';
-import { type LocalAws, startLocalAws } from '../test/support/local-aws.js';
+import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { type LocalAws, startLocalAws } from '../support/local-aws.js';
+import { type ProviderServer, startProviderServer } from '../support/provider-server.js';
 import { type LocalEndpoints, TABLE_NAME } from './function-env.js';
 
 /**
  * Whole invocations of the artifact in fresh Node processes, against local stand-ins for every
- * service the function calls: SSM and SNS (test/support/local-aws), DynamoDB (dynalite, its calls
+ * service the function calls: SSM and SNS (support/local-aws), DynamoDB (dynalite, its calls
  * passed through local-aws so they are counted) and the provider (the sandbox server), all on
  * 127.0.0.1.
  */

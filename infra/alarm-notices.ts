@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { CHAT_LIMITS } from '../lambda/core/chat-notice.js';
 import type { Locale } from '../lambda/core/config.js';
 import { foldToAscii, foldToGsm7, SMS_BUDGET } from '../lambda/core/gsm.js';
+import { ALARM_WORDING } from '../lambda/core/locales/index.js';
 import { SUBJECT_MAX_LENGTH } from '../lambda/core/messages.js';
 import { WEBHOOK_SCHEMA_ID } from '../lambda/core/webhook-notice.js';
 import { nagFinding } from './nag-finding.js';
@@ -86,56 +87,6 @@ export interface AlarmNoticesProps {
 const EVENT = '$states.input.detail';
 const IS_ALARM = `${EVENT}.state.value = 'ALARM'`;
 const NAME = `${EVENT}.alarmName`;
-
-/**
- * The words of the relay's notices, per locale. Alarm names are the construct's own; the alarm
- * descriptions and CloudWatch's reasons are quoted as they are.
- */
-interface AlarmWording {
-  readonly subjectAlarm: string;
-  readonly subjectResolved: string;
-  readonly isInAlarm: string;
-  readonly reason: string;
-  readonly since: string;
-  readonly resolved: string;
-  readonly okAgain: string;
-  readonly smsAlarm: string;
-  readonly smsResolved: string;
-  readonly followDescription: string;
-  readonly inConsole: string;
-  readonly nothingToDo: string;
-}
-
-const ALARM_WORDING: Readonly<Record<Locale, AlarmWording>> = {
-  en: {
-    subjectAlarm: 'ALARM: ',
-    subjectResolved: 'RESOLVED: ',
-    isInAlarm: ' is in ALARM.',
-    reason: 'Reason: ',
-    since: 'Since: ',
-    resolved: 'RESOLVED: ',
-    okAgain: ' is OK again: ',
-    smsAlarm: 'ALARM ',
-    smsResolved: 'OK ',
-    followDescription: 'Do what the alarm description says.',
-    inConsole: 'The alarm in the CloudWatch console: ',
-    nothingToDo: 'Nothing to do.',
-  },
-  tr: {
-    subjectAlarm: 'ALARM: ',
-    subjectResolved: 'DÜZELDİ: ',
-    isInAlarm: ' ALARM durumunda.',
-    reason: 'Neden: ',
-    since: 'Başlangıç: ',
-    resolved: 'DÜZELDİ: ',
-    okAgain: ' yeniden OK durumunda: ',
-    smsAlarm: 'ALARM ',
-    smsResolved: 'DÜZELDİ ',
-    followDescription: 'Alarm açıklamasındaki adımları izleyin.',
-    inConsole: 'CloudWatch konsolunda alarm: ',
-    nothingToDo: 'Yapmanız gereken bir şey yok.',
-  },
-};
 
 /** A JSONata string literal (JSON escapes; double quotes when the text has an apostrophe). */
 function lit(text: string): string {

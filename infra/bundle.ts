@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { MONITOR_CONFIG_FILE } from '../lambda/entry/environment.js';
+import { MONITOR_CONFIG_FILE } from '../lambda/core/contract.js';
 
 /**
  * The one esbuild configuration for the Lambda artifact. The CDK asset (local bundling), the

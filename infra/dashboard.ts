@@ -4,14 +4,14 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
+import type { AccountConfig } from '../lambda/core/config.js';
 import {
   ACCOUNT_CHECKED_MESSAGE,
   ACCOUNT_DIMENSION,
   BALANCE_METRIC,
   METRIC_NAMESPACE,
   REPORT_FIELDS,
-} from '../lambda/adapters/telemetry.js';
-import type { AccountConfig } from '../lambda/core/config.js';
+} from '../lambda/core/contract.js';
 
 /**
  * One dashboard of the same size for 1 or 500 accounts: the balance and SMS trend of the account

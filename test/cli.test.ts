@@ -4,13 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type BalanceFields,
-  type Cue,
-  type ProviderServer,
-  startProviderServer,
-} from '../lambda/adapters/sandbox-provider.js';
+import type { BalanceFields } from '../lambda/adapters/sandbox-provider.js';
 import { AUTH_CAUSES } from '../lambda/core/plugin-output.js';
+import { type Cue, type ProviderServer, startProviderServer } from '../support/provider-server.js';
 
 /** The local command as a user runs it: a separate process, exit code and stdout. */
 

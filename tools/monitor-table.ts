@@ -8,15 +8,17 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { parseStateItem } from '../lambda/adapters/dynamodb-store.js';
+import type { AlertState } from '../lambda/core/alert-state.js';
 import {
   accountPartitionKey,
   HISTORY_ATTRIBUTE,
+  isOutputKey,
+  OUTPUTS,
   PARTITION_KEY,
-  parseStateItem,
   SORT_KEY,
   STATE_SORT_KEY,
-} from '../lambda/adapters/dynamodb-store.js';
-import type { AlertState } from '../lambda/core/alert-state.js';
+} from '../lambda/core/contract.js';
 import { decodeHistory, type History } from '../lambda/core/history.js';
 import { type OptionTypes, type ReadOptions, readOptions } from '../lambda/entry/options.js';
 import { withHint } from './cli-output.js';
@@ -53,10 +55,6 @@ export interface Location {
   readonly table?: string;
   readonly region?: string;
 }
-
-/** The outputs CDK writes for the construct's CfnOutputs (their logical ids get a hash). */
-const TABLE_NAME_OUTPUT = /TableName([0-9A-F]{8})?$/;
-const MAX_SILENCE_OUTPUT = /MaxSilenceHours([0-9A-F]{8})?$/;
 
 export interface MonitorTable {
   readonly table: string;
@@ -110,14 +108,16 @@ export async function findTable(
     }
     return fail('aws', `could not describe stack ${location.stack}${where}: ${name}: ${message}`);
   }
-  const table = outputs.find((o) => TABLE_NAME_OUTPUT.test(o.OutputKey ?? ''))?.OutputValue;
+  const table = outputs.find((o) => isOutputKey(o.OutputKey ?? '', OUTPUTS.tableName))?.OutputValue;
   if (!table) {
     return fail(
       'stack',
       `stack ${location.stack} has no TableName output: is it the balance monitor's stack? (or name the table with --table)`,
     );
   }
-  const max = Number(outputs.find((o) => MAX_SILENCE_OUTPUT.test(o.OutputKey ?? ''))?.OutputValue);
+  const max = Number(
+    outputs.find((o) => isOutputKey(o.OutputKey ?? '', OUTPUTS.maxSilenceHours))?.OutputValue,
+  );
   return { ok: true, value: Number.isFinite(max) && max > 0 ? { table, maxSilenceHours: max } : { table } };
 }
 

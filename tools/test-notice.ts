@@ -2,7 +2,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { STACK_NAME } from '../infra/balance-monitor-stack.js';
 import { awsErrorMessage, awsErrorName } from '../lambda/adapters/aws-error.js';
-import { TEST_NOTICE_ACTION, type TestNoticeResult } from '../lambda/core/test-notice.js';
+import { isOutputKey, OUTPUTS, TEST_NOTICE_ACTION } from '../lambda/core/contract.js';
+import type { TestNoticeResult } from '../lambda/core/test-notice.js';
 import { type OptionTypes, readOptions } from '../lambda/entry/options.js';
 import { printFailure, printUsage, unexpected, wantsJson, withHint } from './cli-output.js';
 import { isMainModule, type ToolErrorKind } from './monitor-table.js';
@@ -62,9 +63,6 @@ export interface ToolOutput {
   readonly err: (text: string) => void;
 }
 
-/** The output CDK writes for the construct's CfnOutput "FunctionName" (its logical id gets a hash). */
-const FUNCTION_NAME_OUTPUT = /FunctionName([0-9A-F]{8})?$/;
-
 /** Finds the function, invokes it, prints what was published where; the exit code. */
 export async function runTestNotice(
   args: TestNoticeArgs,
@@ -81,7 +79,7 @@ export async function runTestNotice(
       new DescribeStacksCommand({ StackName: args.stack }),
     );
     functionName = Stacks?.[0]?.Outputs?.find((o) =>
-      FUNCTION_NAME_OUTPUT.test(o.OutputKey ?? ''),
+      isOutputKey(o.OutputKey ?? '', OUTPUTS.functionName),
     )?.OutputValue;
   } catch (error) {
     const name = awsErrorName(error);

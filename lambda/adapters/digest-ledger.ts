@@ -1,8 +1,8 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DIGEST_PARTITION, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../core/contract.js';
 import { isObject } from '../core/json.js';
 import type { DigestLedger, DigestMark } from '../core/ports.js';
 import { awsErrorName } from './aws-error.js';
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-store.js';
 
 /**
  * The digest marks, in the state table beside the accounts' items: partition DIGEST, one item per
@@ -10,7 +10,6 @@ import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './dynamodb-store.js';
  * function's role needs nothing more). A mark expires by the table's TTL after DIGEST_MARK_DAYS.
  */
 
-export const DIGEST_PARTITION = 'DIGEST';
 /** Long past any retry or duplicate delivery of a weekly digest. */
 export const DIGEST_MARK_DAYS = 35;
 

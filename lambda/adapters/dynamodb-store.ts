@@ -7,6 +7,14 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { AlertState, PendingNotification } from '../core/alert-state.js';
+import {
+  accountPartitionKey,
+  HISTORY_ATTRIBUTE,
+  PARTITION_KEY,
+  SORT_KEY,
+  STATE_SORT_KEY,
+  sampleSortKey,
+} from '../core/contract.js';
 import type { Sample } from '../core/forecast-types.js';
 import {
   decodeHistory,
@@ -23,29 +31,6 @@ import { mapBounded } from '../core/run-checks.js';
 import { silenceProblem } from '../core/silence.js';
 import { LEVELS } from '../core/types.js';
 import { awsErrorMessage, awsErrorName, isTransientAwsError } from './aws-error.js';
-
-/**
- * The table layout, shared with the CDK construct and the tests so the names cannot drift.
- * One partition per account holding one item: its alert state and its balance history. Releases
- * before the history kept one SAMPLE# item per reading beside it; they are read once, to build the
- * history of a state item that has none, and expire by their TTL.
- */
-export const PARTITION_KEY = 'pk';
-export const SORT_KEY = 'sk';
-/** The table's TTL attribute: the old samples carry it, the state item never does. */
-export const TTL_ATTRIBUTE = 'expiresAt';
-export const STATE_SORT_KEY = 'STATE';
-export const SAMPLE_SORT_KEY_PREFIX = 'SAMPLE#';
-/** The attribute of the state item that holds the encoded history (lambda/core/history.ts). */
-export const HISTORY_ATTRIBUTE = 'history';
-
-export function accountPartitionKey(account: string): string {
-  return `ACCOUNT#${account}`;
-}
-
-export function sampleSortKey(at: string): string {
-  return `${SAMPLE_SORT_KEY_PREFIX}${at}`;
-}
 
 /** BatchGetItem reads at most 100 keys a call. */
 export const BATCH_GET_SIZE = 100;

@@ -1,38 +1,13 @@
+import {
+  ACCOUNT_CHECKED_MESSAGE,
+  ACCOUNT_DIMENSION,
+  BALANCE_METRIC,
+  METRIC_NAMESPACE,
+  REPORT_FIELDS,
+  SMS_METRIC,
+} from '../core/contract.js';
 import type { AccountReport, Telemetry } from '../core/ports.js';
 import type { Redact } from '../core/redact.js';
-
-/**
- * Names shared with the CDK construct (dashboard) so the two cannot drift.
- * Per-account metrics are opt-in (`accountMetrics`): each account would add two custom metrics at
- * about 0.30 USD a month each. The dashboard reads balances, failures and days to empty from the
- * log fields below with Logs Insights, which costs per GB scanned, not per account.
- */
-export const METRIC_NAMESPACE = 'IletiMerkezi/BalanceMonitor';
-export const BALANCE_METRIC = 'Balance';
-export const SMS_METRIC = 'SmsBalance';
-export const ACCOUNT_DIMENSION = 'Account';
-
-/** The `message` of the one line written per account per run. */
-export const ACCOUNT_CHECKED_MESSAGE = 'account checked';
-
-/** Field names of the account-checked line that Logs Insights queries read. */
-export const REPORT_FIELDS = {
-  account: 'account',
-  outcome: 'outcome',
-  balanceLevel: 'balanceLevel',
-  amount: 'amount',
-  sms: 'sms',
-  daysToEmpty: 'daysToEmpty',
-  burnPerDay: 'burnPerDay',
-  notified: 'notified',
-  held: 'held',
-  publishError: 'publishError',
-  failedChannels: 'failedChannels',
-  storeError: 'storeError',
-  failureKind: 'failureKind',
-  failureMessage: 'failureMessage',
-  durationMs: 'durationMs',
-} as const;
 
 export type LogLevel = 'info' | 'warn' | 'error';
 

@@ -1,6 +1,7 @@
 import type { MonitorConfig } from './config.js';
+import { DIGEST_ACTION } from './contract.js';
 import { describeError } from './delivery-error.js';
-import { DIGEST_ACTION, digestFigures, renderDigest } from './digest.js';
+import { digestFigures, renderDigest } from './digest.js';
 import type { DigestLedger, DigestMark, Notifier, StateStore, StoredState } from './ports.js';
 
 /**

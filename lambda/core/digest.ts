@@ -1,6 +1,7 @@
 import { noticesInWeek } from './alert-state.js';
 import { chatNoticeOf } from './chat-notice.js';
 import type { AccountConfig, Locale } from './config.js';
+import { DIGEST_ACTION } from './contract.js';
 import type { DigestAccountFigures, DigestFigures, DigestTotals } from './digest-types.js';
 import { fitSms, foldToAscii, SMS_BUDGET } from './gsm.js';
 import {
@@ -11,10 +12,12 @@ import {
   hourOf,
   weekSummary,
 } from './history.js';
-import { formatsFor, SUBJECT_MAX_LENGTH } from './messages.js';
+import { DIGEST_WORDING } from './locales/index.js';
+import { SUBJECT_MAX_LENGTH } from './messages.js';
 import { DIGEST_KIND, INFO_SEVERITY, type NoticeText, type RenderedMessage } from './notification.js';
 import type { StoredState } from './ports.js';
 import { WEBHOOK_SCHEMA_ID, type WebhookNotice } from './webhook-notice.js';
+import { formatsFor } from './wording.js';
 
 /**
  * The weekly digest: one notice for the whole deployment, read in ten seconds. Per account what
@@ -23,7 +26,6 @@ import { WEBHOOK_SCHEMA_ID, type WebhookNotice } from './webhook-notice.js';
  * most DIGEST_LISTED of them, and totals over all. Pure: the states and the time come in.
  */
 
-export const DIGEST_ACTION = 'digest';
 /** More lines than a person reads at a glance; the totals cover the rest. */
 export const DIGEST_LISTED = 10;
 
@@ -98,94 +100,9 @@ export function digestFigures(
   };
 }
 
-type Fmt = ReturnType<typeof formatsFor>;
-
-interface DigestWording {
-  readonly intl: string;
-  readonly subject: (accounts: number, spent: string) => string;
-  readonly headline: (until: string, t: DigestTotals, fmt: Fmt) => string;
-  readonly line: (f: DigestAccountFigures, fmt: Fmt) => string;
-  readonly more: (count: number) => string;
-  readonly totals: (t: DigestTotals, fmt: Fmt) => string;
-  readonly sms: (accounts: number, spent: string) => string;
-  readonly noSteps: string;
-  readonly timesIn: (zone: string) => string;
-}
-
-function days(value: number, one: string, many: string): string {
-  if (value < 1) return `<1 ${one}`;
-  const whole = Math.round(value);
-  return `~${whole} ${whole === 1 ? one : many}`;
-}
-
-const EN: DigestWording = {
-  intl: 'en-GB',
-  subject: (accounts, spent) =>
-    `iletiMerkezi weekly digest: ${accounts} ${accounts === 1 ? 'account' : 'accounts'}, ${spent} spent`,
-  headline: (until, t, fmt) =>
-    `iletiMerkezi balances, the 7 days to ${until}: ${fmt.money(t.spent)} (~${fmt.count(t.spentSms)} SMS) spent, ` +
-    `${fmt.count(t.topUps)} top-up${t.topUps === 1 ? '' : 's'} (+${fmt.money(t.toppedUp)}), ` +
-    `${fmt.count(t.notices)} notice${t.notices === 1 ? '' : 's'} sent.`,
-  line: (f, fmt) =>
-    f.current === null
-      ? `${f.account}: no reading this week`
-      : [
-          `${f.account}: now ${fmt.money(f.current)}`,
-          f.daysToEmpty === null ? undefined : `empty in ${days(f.daysToEmpty, 'day', 'days')}`,
-          `spent ${fmt.money(f.spent ?? 0)} (~${fmt.count(f.spentSms ?? 0)} SMS)`,
-          f.topUps
-            ? `${fmt.count(f.topUps)} top-up${f.topUps === 1 ? '' : 's'} (+${fmt.money(f.toppedUp ?? 0)})`
-            : undefined,
-          `lowest ${fmt.money(f.lowest ?? f.current)}`,
-          `${fmt.count(f.notices ?? 0)} notice${f.notices === 1 ? '' : 's'}`,
-          f.silenced ? 'SILENCED' : undefined,
-        ]
-          .filter((part) => part !== undefined)
-          .join(', '),
-  more: (count) => `... and ${count} more ${count === 1 ? 'account' : 'accounts'}, in the totals below.`,
-  totals: (t, fmt) =>
-    `All ${t.accounts}: ${fmt.money(t.current)} left in total` +
-    (t.silenced > 0 ? `, ${t.silenced} silenced.` : '.'),
-  sms: (accounts, spent) => `iletiMerkezi weekly digest: ${accounts} accounts, ${spent} spent. See email.`,
-  noSteps: 'Nothing to do: this is the weekly summary.',
-  timesIn: (zone) => `Times are in ${zone}. Closest to empty first.`,
-};
-
-const TR: DigestWording = {
-  intl: 'tr-TR',
-  subject: (accounts, spent) => `iletiMerkezi haftalık özet: ${accounts} hesap, ${spent} harcandı`,
-  headline: (until, t, fmt) =>
-    `iletiMerkezi bakiyeleri, ${until} tarihine kadarki 7 gün: ${fmt.money(t.spent)} (~${fmt.count(t.spentSms)} SMS) harcandı, ` +
-    `${fmt.count(t.topUps)} yükleme (+${fmt.money(t.toppedUp)}), ${fmt.count(t.notices)} bildirim gönderildi.`,
-  line: (f, fmt) =>
-    f.current === null
-      ? `${f.account}: bu hafta okuma yok`
-      : [
-          `${f.account}: şimdi ${fmt.money(f.current)}`,
-          f.daysToEmpty === null ? undefined : `${days(f.daysToEmpty, 'gün', 'gün')} içinde biter`,
-          `harcanan ${fmt.money(f.spent ?? 0)} (~${fmt.count(f.spentSms ?? 0)} SMS)`,
-          f.topUps ? `${fmt.count(f.topUps)} yükleme (+${fmt.money(f.toppedUp ?? 0)})` : undefined,
-          `en düşük ${fmt.money(f.lowest ?? f.current)}`,
-          `${fmt.count(f.notices ?? 0)} bildirim`,
-          f.silenced ? 'SUSTURULDU' : undefined,
-        ]
-          .filter((part) => part !== undefined)
-          .join(', '),
-  more: (count) => `... ve ${count} hesap daha, aşağıdaki toplamlarda.`,
-  totals: (t, fmt) =>
-    `Tüm ${t.accounts} hesap: toplam ${fmt.money(t.current)} kaldı` +
-    (t.silenced > 0 ? `, ${t.silenced} susturuldu.` : '.'),
-  sms: (accounts, spent) =>
-    `iletiMerkezi haftalik ozet: ${accounts} hesap, ${spent} harcandi. E-postaya bakin.`,
-  noSteps: 'Yapmanız gereken bir şey yok: bu haftalık özettir.',
-  timesIn: (zone) => `Saatler ${zone} saat dilimine göredir. Bitmeye en yakın hesaplar önce.`,
-};
-
-const WORDING: Readonly<Record<Locale, DigestWording>> = { en: EN, tr: TR };
-
 /** The digest in words and in every channel's shape. Only INFO: SMS subscriptions never get it. */
 export function renderDigest(figures: DigestFigures, locale: Locale, timeZone: string): RenderedMessage {
-  const w = WORDING[locale];
+  const w = DIGEST_WORDING[locale];
   const fmt = formatsFor(w.intl, timeZone);
   const t = figures.totals;
   const subject = foldToAscii(`[INFO] ${w.subject(t.accounts, fmt.money(t.spent))}`).slice(

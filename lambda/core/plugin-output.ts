@@ -1,4 +1,5 @@
 import type { LevelThreshold, Thresholds } from './config.js';
+import { LOCAL_AUTH_CAUSES } from './locales/en.js';
 import { levelFor } from './thresholds.js';
 import type { Balance, Failure, Level, Outcome } from './types.js';
 
@@ -17,12 +18,8 @@ export const EXIT_CODES: Readonly<Record<PluginStatus, number>> = {
   UNKNOWN: 3,
 };
 
-/** What a 401 usually means, seen from the machine that ran the check (NOTES.md). */
-export const AUTH_CAUSES: readonly string[] = [
-  'wrong API key or hash: compare ILETIMERKEZI_API_KEY and ILETIMERKEZI_API_HASH with the panel',
-  'API access is off: turn on "Allow API access" at Settings > Security > Access Permissions in the panel',
-  "the account accepts only a fixed-IP allow-list, and this machine's address is not on it",
-];
+/** The causes of a rejected login, in the words of the local command (lambda/core/locales/en.ts). */
+export const AUTH_CAUSES: readonly string[] = LOCAL_AUTH_CAUSES;
 
 export interface CheckReport {
   readonly sandbox: boolean;

@@ -1,4 +1,5 @@
 import type { Locale } from './config.js';
+import { TEST_NOTICE_ACTION } from './contract.js';
 import { renderTestNotice } from './messages.js';
 import type { Notifier } from './ports.js';
 
@@ -6,8 +7,6 @@ import type { Notifier } from './ports.js';
  * The test notice: on request (the event {"action": "test-notice"}), one notice marked TEST through
  * every channel. It reads and changes no account state: no balance is checked, nothing is saved.
  */
-
-export const TEST_NOTICE_ACTION = 'test-notice';
 
 export function isTestNoticeRequest(event: unknown): boolean {
   return (

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { getBalance } from '../adapters/iletimerkezi.js';
-import { SANDBOX_CREDENTIALS, startProviderServer } from '../adapters/sandbox-provider.js';
+import { SANDBOX_CREDENTIALS, startSandboxProvider } from '../adapters/sandbox-provider.js';
 import { checkOutput, helpOutput, type PluginOutput, usageOutput } from '../core/plugin-output.js';
 import { createRedactor, redactOutcome } from '../core/redact.js';
 import { fail, failure } from '../core/types.js';
@@ -21,7 +21,7 @@ async function check(request: CheckRequest): Promise<PluginOutput> {
     );
     return checkOutput({ sandbox: false, thresholds: request.thresholds, outcome }, request.json);
   }
-  const provider = await startProviderServer({ credentials: SANDBOX_CREDENTIALS });
+  const provider = await startSandboxProvider({ credentials: SANDBOX_CREDENTIALS });
   try {
     const outcome = await getBalance(provider.origin, SANDBOX_CREDENTIALS, options);
     return checkOutput({ sandbox: true, thresholds: request.thresholds, outcome }, request.json);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type Issue, type MonitorConfig, parseMonitorConfig } from '../core/config.js';
+import { ENV, MONITOR_CONFIG_FILE } from '../core/contract.js';
 
 /** What the function needs from its environment, validated once per cold start. */
 export interface Environment {
@@ -11,15 +12,8 @@ export interface Environment {
   readonly tableName: string;
 }
 
-/**
- * The monitor configuration travels in the function's asset, next to index.mjs: Lambda's 4 KB of
- * environment variables hold about 30 accounts, the asset any number. The stack writes it at
- * synth (infra/bundle.ts), so a changed configuration is a changed asset and a new deployment.
- */
-export const MONITOR_CONFIG_FILE = 'monitor-config.json';
-
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+const TOPIC_ARN_SHAPE = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const TABLE_NAME_SHAPE = /^[A-Za-z0-9_.-]{3,255}$/;
 
 /** Reads a file as UTF-8, or undefined when there is none. */
 export type ReadText = (file: string) => string | undefined;
@@ -43,10 +37,10 @@ export function readEnvironment(
 ): Environment {
   const issues: Issue[] = [];
   let config: MonitorConfig | undefined;
-  const taskRoot = env.LAMBDA_TASK_ROOT;
+  const taskRoot = env[ENV.taskRoot];
   if (!taskRoot) {
     issues.push({
-      path: 'LAMBDA_TASK_ROOT',
+      path: ENV.taskRoot,
       message: `is not set (Lambda sets it to the directory holding ${MONITOR_CONFIG_FILE})`,
     });
   } else {
@@ -73,19 +67,19 @@ export function readEnvironment(
       }
     }
   }
-  const topicArn = env.TOPIC_ARN ?? '';
-  if (!TOPIC_ARN.test(topicArn))
-    issues.push({ path: 'TOPIC_ARN', message: `must be an SNS topic ARN, got ${JSON.stringify(topicArn)}` });
-  const chatTopicArn = env.CHAT_TOPIC_ARN;
-  if (chatTopicArn !== undefined && !TOPIC_ARN.test(chatTopicArn))
+  const topicArn = env[ENV.topicArn] ?? '';
+  if (!TOPIC_ARN_SHAPE.test(topicArn))
+    issues.push({ path: ENV.topicArn, message: `must be an SNS topic ARN, got ${JSON.stringify(topicArn)}` });
+  const chatTopicArn = env[ENV.chatTopicArn];
+  if (chatTopicArn !== undefined && !TOPIC_ARN_SHAPE.test(chatTopicArn))
     issues.push({
-      path: 'CHAT_TOPIC_ARN',
+      path: ENV.chatTopicArn,
       message: `must be an SNS topic ARN when set, got ${JSON.stringify(chatTopicArn)}`,
     });
-  const tableName = env.TABLE_NAME ?? '';
-  if (!TABLE_NAME.test(tableName))
+  const tableName = env[ENV.tableName] ?? '';
+  if (!TABLE_NAME_SHAPE.test(tableName))
     issues.push({
-      path: 'TABLE_NAME',
+      path: ENV.tableName,
       message: `must be a DynamoDB table name, got ${JSON.stringify(tableName)}`,
     });
   if (issues.length > 0 || !config) throw new ConfigError('function environment', issues);

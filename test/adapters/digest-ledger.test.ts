@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbDigestLedger, DIGEST_MARK_DAYS } from '../../lambda/adapters/digest-ledger.js';
 import type { DigestMark } from '../../lambda/core/ports.js';
-import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
 
 const NOW = Date.parse('2026-11-30T06:00:00.000Z');
 const ID = '2026-11-30T06:00:00Z';

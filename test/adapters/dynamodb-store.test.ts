@@ -9,18 +9,17 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dynamoItemBytes } from '../../bench/cost.js';
+import { createDynamoDbStateStore, StateStoreError } from '../../lambda/adapters/dynamodb-store.js';
+import type { AlertState } from '../../lambda/core/alert-state.js';
 import {
   accountPartitionKey,
-  createDynamoDbStateStore,
   HISTORY_ATTRIBUTE,
   PARTITION_KEY,
   SORT_KEY,
   STATE_SORT_KEY,
-  StateStoreError,
   sampleSortKey,
   TTL_ATTRIBUTE,
-} from '../../lambda/adapters/dynamodb-store.js';
-import type { AlertState } from '../../lambda/core/alert-state.js';
+} from '../../lambda/core/contract.js';
 import type { Sample } from '../../lambda/core/forecast-types.js';
 import {
   EMPTY_HISTORY,
@@ -32,7 +31,7 @@ import {
   recordReading,
 } from '../../lambda/core/history.js';
 import type { StateStore } from '../../lambda/core/ports.js';
-import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
+import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
 
 const NOW = Date.parse('2025-11-24T09:15:00.000Z');
 const HOUR = 3_600_000;

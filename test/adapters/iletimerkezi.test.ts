@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBalanceReader, getBalance, retryAfterMs } from '../../lambda/adapters/iletimerkezi.js';
-import { type ProviderServer, startProviderServer } from '../../lambda/adapters/sandbox-provider.js';
 import type { AccountConfig } from '../../lambda/core/config.js';
 import { DEFAULT_POLICY } from '../../lambda/core/config.js';
 import type { Balance, Credentials, Failure, Outcome } from '../../lambda/core/types.js';
+import { type ProviderServer, startProviderServer } from '../../support/provider-server.js';
 
 const CREDENTIALS: Credentials = {
   key: '5f2b9c0e7d1a4b3c8e6f0a9d2c4b6e8f',

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTelemetry } from '../../lambda/adapters/telemetry.js';
 import {
   ACCOUNT_CHECKED_MESSAGE,
   ACCOUNT_DIMENSION,
   BALANCE_METRIC,
-  createTelemetry,
   METRIC_NAMESPACE,
   SMS_METRIC,
-} from '../../lambda/adapters/telemetry.js';
+} from '../../lambda/core/contract.js';
 import type { AccountReport } from '../../lambda/core/ports.js';
 import { createRedactor } from '../../lambda/core/redact.js';
 

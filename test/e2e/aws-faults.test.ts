@@ -5,7 +5,7 @@ import {
   defaultHashParameter,
   defaultKeyParameter,
 } from '../../lambda/core/config.js';
-import type { AwsFault, DynamoDbOperation, Publish } from '../support/local-aws.js';
+import type { AwsFault, DynamoDbOperation, Publish } from '../../support/local-aws.js';
 import {
   decode,
   expectClean,

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Publish } from '../support/local-aws.js';
+import type { Publish } from '../../support/local-aws.js';
 import {
   type FunctionProcess,
   type Invocation,

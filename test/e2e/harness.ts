@@ -6,26 +6,23 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { bundleHandler, writeMonitorConfig } from '../../infra/bundle.js';
-import {
-  accountPartitionKey,
-  PARTITION_KEY,
-  SORT_KEY,
-  STATE_SORT_KEY,
-} from '../../lambda/adapters/dynamodb-store.js';
-import {
-  type BalanceFields,
-  type ProviderServer,
-  startProviderServer,
-} from '../../lambda/adapters/sandbox-provider.js';
-import { ACCOUNT_CHECKED_MESSAGE } from '../../lambda/adapters/telemetry.js';
+import type { BalanceFields } from '../../lambda/adapters/sandbox-provider.js';
 import {
   defaultCredentialsParameter,
   defaultHashParameter,
   defaultKeyParameter,
 } from '../../lambda/core/config.js';
+import {
+  ACCOUNT_CHECKED_MESSAGE,
+  accountPartitionKey,
+  PARTITION_KEY,
+  SORT_KEY,
+  STATE_SORT_KEY,
+} from '../../lambda/core/contract.js';
 import type { HandlerResult } from '../../lambda/entry/handler.js';
-import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
-import { type LocalAws, startLocalAws } from '../support/local-aws.js';
+import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+import { type LocalAws, startLocalAws } from '../../support/local-aws.js';
+import { type ProviderServer, startProviderServer } from '../../support/provider-server.js';
 
 /**
  * The end-to-end harness: the artifact `cdk deploy` ships (built by infra/bundle.ts, the one esbuild

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cue, ProviderServer } from '../../lambda/adapters/sandbox-provider.js';
 import type { FailureKind } from '../../lambda/core/types.js';
+import type { Cue, ProviderServer } from '../../support/provider-server.js';
 import { type DecodedPublish, decode, expectClean, expectReturned, onlyPublish } from './expect-run.js';
 import {
   type E2eSuite,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsOperation } from '../support/local-aws.js';
+import type { AwsOperation } from '../../support/local-aws.js';
 import { expectClean, expectReturned, expectThrew, lastAccountLine, onlyPublish } from './expect-run.js';
 import { type E2eSuite, type Invocation, startE2eSuite } from './harness.js';
 

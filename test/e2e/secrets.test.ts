@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BalanceMonitorStack, STACK_NAME } from '../../infra/balance-monitor-stack.js';
 import { parseMonitorConfig } from '../../lambda/core/config.js';
-import { MONITOR_CONFIG_FILE } from '../../lambda/entry/environment.js';
+import { MONITOR_CONFIG_FILE } from '../../lambda/core/contract.js';
 import { CDK_JSON, ENV, withConfig } from '../infra/fixture.js';
 import { expectThrew } from './expect-run.js';
 import { type E2eSuite, leakedSecrets, startE2eSuite, TEST_HASH, TEST_KEY } from './harness.js';

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambda/core/config.js';
-import { MONITOR_CONFIG_FILE, readEnvironment } from '../../lambda/entry/environment.js';
+import { MONITOR_CONFIG_FILE } from '../../lambda/core/contract.js';
+import { readEnvironment } from '../../lambda/entry/environment.js';
 
 const TASK_ROOT = path.join(path.sep, 'var', 'task');
 const CONFIG_PATH = path.join(TASK_ROOT, MONITOR_CONFIG_FILE);

@@ -3,13 +3,9 @@ import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_NOTICE_KINDS } from '../../infra/alarm-notices.js';
-import {
-  BalanceMonitor,
-  credentialParametersOutput,
-  functionMemoryMb,
-  functionTimeoutSeconds,
-} from '../../infra/balance-monitor.js';
+import { BalanceMonitor, credentialParametersOutput } from '../../infra/balance-monitor.js';
 import { BalanceMonitorStack } from '../../infra/balance-monitor-stack.js';
+import { functionMemoryMb, functionTimeoutSeconds } from '../../infra/monitor-function.js';
 import { SANDBOX_CREDENTIALS } from '../../lambda/adapters/sandbox-provider.js';
 import { ConfigError } from '../../lambda/core/config.js';
 import {

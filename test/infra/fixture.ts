@@ -16,6 +16,27 @@ interface CdkJson {
 export const CDK_JSON: CdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
 export const EXAMPLE_CONFIG = CDK_JSON.context.balanceMonitor;
 
+/** One subscription of each protocol, two with a minimum severity. */
+export const EVERY_SUBSCRIPTION = [
+  { email: 'ops@example.com' },
+  { sms: '+905551112233', minSeverity: 'CRITICAL' },
+  { https: 'https://hooks.example.com/balance', minSeverity: 'WARNING' },
+];
+
+/** One chat channel of each kind. */
+export const EVERY_CHAT = [
+  { slack: { workspaceId: 'T012ABCDEFG', channelId: 'C0123456789' } },
+  {
+    teams: {
+      teamId: '74361522-da01-538d-aa2e-ac7918c6bb92',
+      channelId: '19:0a1b2c3d4e5f@thread.tacv2',
+      tenantId: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+    },
+  },
+];
+
+export const KMS_KEY_ARN = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
 export function withConfig(overrides: Record<string, unknown>): Record<string, unknown> {
   return { ...EXAMPLE_CONFIG, ...overrides };
 }

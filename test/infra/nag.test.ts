@@ -5,7 +5,16 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { addNagChecks, BalanceMonitorStack } from '../../infra/balance-monitor-stack.js';
-import { appContext, buildStack, EXAMPLE_CONFIG, scaleAccounts, withConfig } from './fixture.js';
+import {
+  appContext,
+  buildStack,
+  EVERY_CHAT,
+  EVERY_SUBSCRIPTION,
+  EXAMPLE_CONFIG,
+  KMS_KEY_ARN,
+  scaleAccounts,
+  withConfig,
+} from './fixture.js';
 
 /** cdk-nag v3 runs as a validation plugin; a pack also reports directly through validateScope. */
 
@@ -16,22 +25,9 @@ const EVERY_OPTION = withConfig({
   ],
   schedule: 'cron(0/15 * * * ? *)',
   noCheckAlarmMinutes: 45,
-  subscriptions: [
-    { email: 'ops@example.com' },
-    { sms: '+905551112233', minSeverity: 'CRITICAL' },
-    { https: 'https://hooks.example.com/balance', minSeverity: 'WARNING' },
-  ],
-  chat: [
-    { slack: { workspaceId: 'T012ABCDEFG', channelId: 'C0123456789' } },
-    {
-      teams: {
-        teamId: '74361522-da01-538d-aa2e-ac7918c6bb92',
-        channelId: '19:0a1b2c3d4e5f@thread.tacv2',
-        tenantId: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
-      },
-    },
-  ],
-  parameterKmsKeyArn: 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  subscriptions: EVERY_SUBSCRIPTION,
+  chat: EVERY_CHAT,
+  parameterKmsKeyArn: KMS_KEY_ARN,
   tableRemovalPolicy: 'destroy',
   dashboard: false,
   logRetentionDays: 30,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LAMBDA_ENVIRONMENT_BYTES } from '../../infra/balance-monitor.js';
 import { parseStackConfig } from '../../infra/config.js';
-import { METRIC_NAMESPACE } from '../../lambda/adapters/telemetry.js';
+import { LAMBDA_ENVIRONMENT_BYTES } from '../../infra/monitor-function.js';
+import { METRIC_NAMESPACE } from '../../lambda/core/contract.js';
 import { scaleAccounts, synthTemplate, withConfig } from './fixture.js';
 import { type QuotaFigures, quotaFigures } from './quotas.js';
 

@@ -12,7 +12,6 @@ import { createChatNotifier } from '../../lambda/adapters/chat-notifier.js';
 import { createDynamoDbDigestLedger } from '../../lambda/adapters/digest-ledger.js';
 import { createDynamoDbStateStore } from '../../lambda/adapters/dynamodb-store.js';
 import { createBalanceReader } from '../../lambda/adapters/iletimerkezi.js';
-import { type ProviderServer, startProviderServer } from '../../lambda/adapters/sandbox-provider.js';
 import { createSnsNotifier } from '../../lambda/adapters/sns-notifier.js';
 import { createSsmCredentialSource } from '../../lambda/adapters/ssm-credentials.js';
 import { createTelemetry } from '../../lambda/adapters/telemetry.js';
@@ -23,8 +22,9 @@ import type { DigestFigures } from '../../lambda/core/digest-types.js';
 import { renderNotification } from '../../lambda/core/messages.js';
 import type { StateStore } from '../../lambda/core/ports.js';
 import { type RunDeps, type RunSummary, runChecks } from '../../lambda/core/run-checks.js';
+import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+import { type ProviderServer, startProviderServer } from '../../support/provider-server.js';
 import { testConfig } from '../support/accounts.js';
-import { type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
 
 /**
  * The alert semantics through the real orchestration: the real iletiMerkezi client against the

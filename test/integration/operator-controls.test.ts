@@ -6,7 +6,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoDbStateStore } from '../../lambda/adapters/dynamodb-store.js';
 import { createBalanceReader } from '../../lambda/adapters/iletimerkezi.js';
-import { type ProviderServer, startProviderServer } from '../../lambda/adapters/sandbox-provider.js';
 import { createSnsNotifier } from '../../lambda/adapters/sns-notifier.js';
 import { createSsmCredentialSource } from '../../lambda/adapters/ssm-credentials.js';
 import { createTelemetry } from '../../lambda/adapters/telemetry.js';
@@ -15,11 +14,12 @@ import { EMPTY_HISTORY, forecastFromHistory } from '../../lambda/core/history.js
 import { renderNotification } from '../../lambda/core/messages.js';
 import type { StateStore, StoredState } from '../../lambda/core/ports.js';
 import { type RunDeps, type RunSummary, runChecks } from '../../lambda/core/run-checks.js';
+import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+import { type ProviderServer, startProviderServer } from '../../support/provider-server.js';
 import type { ToolClients } from '../../tools/monitor-table.js';
 import { parseSilenceArgs, runSilence } from '../../tools/silence.js';
 import { runStatus, type StatusReport } from '../../tools/status.js';
 import { testConfig } from '../support/accounts.js';
-import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from '../support/dynalite.js';
 
 /**
  * The operator tools against state the real orchestration wrote: the iletiMerkezi client against

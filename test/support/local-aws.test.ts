@@ -2,8 +2,8 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from './dynalite.js';
-import { type LocalAws, startLocalAws } from './local-aws.js';
+import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
+import { type LocalAws, startLocalAws } from '../../support/local-aws.js';
 
 /** The real SDK v3 clients, pointed at the local endpoint, round-trip through it. */
 

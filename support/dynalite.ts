@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PARTITION_KEY, SORT_KEY } from '../../lambda/adapters/dynamodb-store.js';
+import { PARTITION_KEY, SORT_KEY } from '../lambda/core/contract.js';
 
 /** dynalite ships no types; this is the part of its API the tests use. */
 type Dynalite = (options: {

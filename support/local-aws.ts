@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import { listenOnLoopback, readRequestBody } from '../../lambda/adapters/sandbox-provider.js';
-import { isObject, parseJson } from '../../lambda/core/json.js';
+import { listenOnLoopback, readRequestBody } from '../lambda/adapters/sandbox-provider.js';
+import { isObject, parseJson } from '../lambda/core/json.js';
 
 /**
  * SSM and SNS as the AWS SDK v3 clients speak them, on 127.0.0.1, for tests that run the real
