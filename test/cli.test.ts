@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,23 @@ function run(args: readonly string[], env: Record<string, string> = {}): Promise
         resolve({ code, stdout, stderr });
       },
     );
+  });
+}
+
+/** The command with its stdout closed by the reader before anything is written (`… | head -0`). */
+function runWithStdoutClosed(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'lambda/entry/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('close', (code) => resolve({ code, stderr }));
   });
 }
 
@@ -180,6 +197,12 @@ describe.concurrent('the local command', () => {
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ILETIMERKEZI OK - sandbox: balance /);
     for (const line of lines) expect(line).toContain('sandbox');
+  });
+
+  it('keeps its exit code, with no EPIPE error, when the reader closed stdout before the answer', async () => {
+    const result = await runWithStdoutClosed(['--json']);
+    expect(result.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(result.code).toBe(0);
   });
 
   it('says sandbox in the JSON of a sandbox check', async () => {

@@ -58,5 +58,10 @@ async function safely(argv: readonly string[]): Promise<PluginOutput> {
 }
 
 const output = await safely(process.argv.slice(2));
+// A reader that closed its end early (`| head`) has taken what it wanted: the exit code still tells
+// the check's status, instead of an unhandled EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
 process.stdout.write(output.text);
 process.exitCode = output.exitCode;
