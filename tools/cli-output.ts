@@ -61,6 +61,31 @@ export function withHint(message: string): string {
   return message;
 }
 
+/** The process's own stdout and stderr. */
+export const PROCESS_OUTPUT: CliOutput = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/**
+ * Runs a command's work with its SDK clients and closes them after: whatever the work throws is
+ * printed as one failure, so with --json stdout still holds one JSON object.
+ */
+export async function withClients<C extends { [K in keyof C]: { destroy(): void } }>(
+  clients: C,
+  json: boolean,
+  output: CliOutput,
+  work: (clients: C) => Promise<number>,
+): Promise<number> {
+  try {
+    return await work(clients);
+  } catch (error) {
+    return printFailure(unexpected(error), json, output);
+  } finally {
+    for (const key of Object.keys(clients) as (keyof C)[]) clients[key].destroy();
+  }
+}
+
 /** An error thrown where none was expected, as one line. */
 export function unexpected(error: unknown): { kind: 'aws'; message: string } {
   const message =

@@ -9,7 +9,7 @@ import {
   type Silence,
 } from '../lambda/core/silence.js';
 import type { OptionTypes } from '../lambda/entry/options.js';
-import { printFailure, printUsage, unexpected, wantsJson } from './cli-output.js';
+import { PROCESS_OUTPUT, printFailure, printUsage, wantsJson, withClients } from './cli-output.js';
 import {
   clientsFor,
   findTable,
@@ -380,20 +380,10 @@ export async function mainSilence(
   const json = wantsJson(argv);
   const parsed = parseSilenceArgs(argv);
   if (!parsed.ok) return printUsage(parsed, SILENCE_USAGE, json, output);
-  const clients = makeClients(parsed.args.region);
-  try {
-    return await runSilence(parsed.args, clients, output);
-  } catch (error) {
-    return printFailure(unexpected(error), json, output);
-  } finally {
-    clients.cloudFormation.destroy();
-    clients.dynamoDb.destroy();
-  }
+  const { args } = parsed;
+  return withClients(makeClients(args.region), json, output, (clients) => runSilence(args, clients, output));
 }
 
 if (isMainModule(import.meta.url)) {
-  process.exitCode = await mainSilence(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-  });
+  process.exitCode = await mainSilence(process.argv.slice(2), PROCESS_OUTPUT);
 }

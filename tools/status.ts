@@ -3,7 +3,7 @@ import type { AlertState } from '../lambda/core/alert-state.js';
 import { forecastFromHistory } from '../lambda/core/history.js';
 import { isSilenced } from '../lambda/core/silence.js';
 import type { OptionTypes } from '../lambda/entry/options.js';
-import { printFailure, printUsage, unexpected, wantsJson } from './cli-output.js';
+import { PROCESS_OUTPUT, printFailure, printUsage, wantsJson, withClients } from './cli-output.js';
 import {
   clientsFor,
   findTable,
@@ -266,21 +266,12 @@ export async function mainStatus(
 ): Promise<number> {
   const parsed = parseStatusArgs(argv);
   if (!parsed.ok) return printUsage(parsed, STATUS_USAGE, parsed.json, output);
-  const clients = makeClients(parsed.args.region);
-  try {
-    return await runStatus(parsed.args, clients, output);
-  } catch (error) {
-    // Whatever happened, --json still prints one object.
-    return printFailure(unexpected(error), parsed.args.json, output);
-  } finally {
-    clients.cloudFormation.destroy();
-    clients.dynamoDb.destroy();
-  }
+  const { args } = parsed;
+  return withClients(makeClients(args.region), args.json, output, (clients) =>
+    runStatus(args, clients, output),
+  );
 }
 
 if (isMainModule(import.meta.url)) {
-  process.exitCode = await mainStatus(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-  });
+  process.exitCode = await mainStatus(process.argv.slice(2), PROCESS_OUTPUT);
 }

@@ -5,7 +5,7 @@ import { awsErrorMessage, awsErrorName } from '../lambda/adapters/aws-error.js';
 import { isOutputKey, OUTPUTS, TEST_NOTICE_ACTION } from '../lambda/core/contract.js';
 import type { TestNoticeResult } from '../lambda/core/test-notice.js';
 import { type OptionTypes, readOptions } from '../lambda/entry/options.js';
-import { printFailure, printUsage, unexpected, wantsJson, withHint } from './cli-output.js';
+import { PROCESS_OUTPUT, printFailure, printUsage, wantsJson, withClients, withHint } from './cli-output.js';
 import { isMainModule, type ToolErrorKind } from './monitor-table.js';
 
 /**
@@ -169,15 +169,10 @@ export async function mainTestNotice(
   const json = wantsJson(argv);
   const parsed = parseTestNoticeArgs(argv);
   if (!parsed.ok) return printUsage(parsed, TEST_NOTICE_USAGE, json, output);
-  const clients = makeClients(parsed.args.region);
-  try {
-    return await runTestNotice(parsed.args, clients, output);
-  } catch (error) {
-    return printFailure(unexpected(error), json, output);
-  } finally {
-    clients.cloudFormation.destroy();
-    clients.lambda.destroy();
-  }
+  const { args } = parsed;
+  return withClients(makeClients(args.region), json, output, (clients) =>
+    runTestNotice(args, clients, output),
+  );
 }
 
 function testNoticeClients(region: string | undefined): TestNoticeClients {
@@ -186,8 +181,5 @@ function testNoticeClients(region: string | undefined): TestNoticeClients {
 }
 
 if (isMainModule(import.meta.url)) {
-  process.exitCode = await mainTestNotice(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-  });
+  process.exitCode = await mainTestNotice(process.argv.slice(2), PROCESS_OUTPUT);
 }
