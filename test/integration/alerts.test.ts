@@ -8,7 +8,6 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createChatNotifier } from '../../lambda/adapters/chat-notifier.js';
 import { createDynamoDbDigestLedger } from '../../lambda/adapters/digest-ledger.js';
 import { createDynamoDbStateStore } from '../../lambda/adapters/dynamodb-store.js';
 import { createBalanceReader } from '../../lambda/adapters/iletimerkezi.js';
@@ -21,10 +20,11 @@ import { type DigestChannel, sendDigest } from '../../lambda/core/digest-run.js'
 import type { DigestFigures } from '../../lambda/core/digest-types.js';
 import { renderNotification } from '../../lambda/core/messages.js';
 import type { StateStore } from '../../lambda/core/ports.js';
-import { type RunDeps, type RunSummary, runChecks } from '../../lambda/core/run-checks.js';
+import { type RunSummary, runChecks } from '../../lambda/core/run-checks.js';
 import { type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
 import { type ProviderServer, startProviderServer } from '../../support/provider-server.js';
 import { testConfig } from '../support/accounts.js';
+import { CHAT_TOPIC, orchestrationDeps, TOPIC } from '../support/orchestration.js';
 
 /**
  * The alert semantics through the real orchestration: the real iletiMerkezi client against the
@@ -33,8 +33,6 @@ import { testConfig } from '../support/accounts.js';
 
 const KEY = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const HASH = 'f0e1d2c3b4a5968778695a4b3c2d1e0f1234abcd';
-const TOPIC = 'arn:aws:sns:eu-central-1:123456789012:balance-alerts';
-const CHAT_TOPIC = 'arn:aws:sns:eu-central-1:123456789012:balance-chat';
 const T0 = Date.parse('2026-11-02T06:00:00Z');
 const HOUR = 3_600_000;
 
@@ -93,25 +91,7 @@ async function harness(
   });
   const account = config.accounts[0] as AccountConfig;
   const lines: string[] = [];
-  let claims = 0;
-  const deps: RunDeps = {
-    credentials: createSsmCredentialSource({ client: new SSMClient({ region: 'eu-central-1' }) }),
-    reader: createBalanceReader({ backoffBaseMs: 5 }),
-    store,
-    notifier: createSnsNotifier({ topicArn: TOPIC, client: new SNSClient({ region: 'eu-central-1' }) }),
-    ...(options.chat
-      ? {
-          chatNotifier: createChatNotifier({
-            topicArn: CHAT_TOPIC,
-            client: new SNSClient({ region: 'eu-central-1' }),
-          }),
-        }
-      : {}),
-    renderer: { render: (n, a) => renderNotification(n, a, 'en', 'Europe/Istanbul') },
-    telemetry: createTelemetry({ write: (line) => lines.push(line) }),
-    clock: () => new Date(now),
-    newClaimId: () => `claim-${++claims}`,
-  };
+  const deps = orchestrationDeps({ store, lines, now: () => now, chat: options.chat === true });
   return {
     tableName,
     store,

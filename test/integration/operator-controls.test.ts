@@ -5,21 +5,17 @@ import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoDbStateStore } from '../../lambda/adapters/dynamodb-store.js';
-import { createBalanceReader } from '../../lambda/adapters/iletimerkezi.js';
-import { createSnsNotifier } from '../../lambda/adapters/sns-notifier.js';
-import { createSsmCredentialSource } from '../../lambda/adapters/ssm-credentials.js';
-import { createTelemetry } from '../../lambda/adapters/telemetry.js';
 import type { MonitorConfig } from '../../lambda/core/config.js';
 import { EMPTY_HISTORY, forecastFromHistory } from '../../lambda/core/history.js';
-import { renderNotification } from '../../lambda/core/messages.js';
 import type { StateStore, StoredState } from '../../lambda/core/ports.js';
-import { type RunDeps, type RunSummary, runChecks } from '../../lambda/core/run-checks.js';
+import { type RunSummary, runChecks } from '../../lambda/core/run-checks.js';
 import { LOCAL_AWS, type LocalDynamoDb, startDynalite } from '../../support/dynalite.js';
 import { type ProviderServer, startProviderServer } from '../../support/provider-server.js';
 import type { ToolClients } from '../../tools/monitor-table.js';
 import { parseSilenceArgs, runSilence } from '../../tools/silence.js';
 import { runStatus, type StatusReport } from '../../tools/status.js';
 import { testConfig } from '../support/accounts.js';
+import { orchestrationDeps } from '../support/orchestration.js';
 
 /**
  * The operator tools against state the real orchestration wrote: the iletiMerkezi client against
@@ -29,7 +25,6 @@ import { testConfig } from '../support/accounts.js';
 
 const KEY = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const HASH = 'f0e1d2c3b4a5968778695a4b3c2d1e0f1234abcd';
-const TOPIC = 'arn:aws:sns:eu-central-1:123456789012:balance-alerts';
 const T0 = Date.parse('2026-11-02T06:00:00Z');
 const HOUR = 3_600_000;
 
@@ -114,17 +109,7 @@ async function harness(
     deadlineMs: 2_000,
   });
   const lines: string[] = [];
-  let claims = 0;
-  const deps: RunDeps = {
-    credentials: createSsmCredentialSource({ client: new SSMClient({ region: 'eu-central-1' }) }),
-    reader: createBalanceReader({ backoffBaseMs: 5 }),
-    store,
-    notifier: createSnsNotifier({ topicArn: TOPIC, client: new SNSClient({ region: 'eu-central-1' }) }),
-    renderer: { render: (n, a) => renderNotification(n, a, 'en', 'Europe/Istanbul') },
-    telemetry: createTelemetry({ write: (line) => lines.push(line) }),
-    clock: () => new Date(now),
-    newClaimId: () => `claim-${++claims}`,
-  };
+  const deps = orchestrationDeps({ store, lines, now: () => now });
   return {
     tableName,
     store: base,
